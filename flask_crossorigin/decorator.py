@@ -1,0 +1,67 @@
+"""``@cross_origin``: a view's own policy, carried by the view function."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+from flask import current_app
+
+from .policy import parse_options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The attribute that carries parsed options on a view function or a blueprint.
+OPTIONS_ATTR = "_crossorigin_options"
+
+_MISSING_EXTENSION = (
+    "view {name!r} is decorated with @cross_origin, but this app has no CrossOrigin "
+    "extension, so nothing would send its CORS headers; call CrossOrigin(app) "
+    "(or cors.init_app(app)) where the app is created"
+)
+
+
+def view_options(view: object) -> Mapping[str, object] | None:
+    """The parsed options attached to a view (by ``@cross_origin``) or a blueprint."""
+    return cast("Mapping[str, object] | None", getattr(view, OPTIONS_ATTR, None))
+
+
+def cross_origin(**options: Any) -> Callable[[F], F]:
+    """Give one view its own CORS policy; the extension's hooks enforce it.
+
+    Options are validated here, at import time, so a typo fails before the app
+    serves anything. The returned view is a thin ``functools.wraps`` wrapper (name,
+    signature, ``async`` kept) whose only job is to fail loudly when the app never
+    installed the extension: otherwise the policy would be silently ignored.
+    """
+    parsed = parse_options(options, "cross_origin()")
+
+    def decorate(view: F) -> F:
+        name = getattr(view, "__name__", repr(view))
+        # Marked too, so the policy holds when @cross_origin is written above @app.route.
+        setattr(view, OPTIONS_ATTR, parsed)
+        wrapper: Callable[..., Any]
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if "crossorigin" not in current_app.extensions:
+                    raise RuntimeError(_MISSING_EXTENSION.format(name=name))
+                return await view(*args, **kwargs)
+
+            wrapper = async_wrapper
+        else:
+
+            @functools.wraps(view)
+            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if "crossorigin" not in current_app.extensions:
+                    raise RuntimeError(_MISSING_EXTENSION.format(name=name))
+                return view(*args, **kwargs)
+
+            wrapper = sync_wrapper
+        setattr(wrapper, OPTIONS_ATTR, parsed)
+        return cast(F, wrapper)
+
+    return decorate

@@ -1,0 +1,333 @@
+"""``CrossOrigin``: installs the two hooks and resolves, once per route, which policy applies."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, Flask, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect, Rule
+
+from .decorator import OPTIONS_ATTR, view_options
+from .errors import CorsConfigError
+from .policy import (
+    APP_OPTIONS,
+    POLICY_OPTIONS,
+    PREFLIGHT_VARY,
+    Header,
+    Policy,
+    Refusal,
+    check_combination,
+    check_option_names,
+    parse_option,
+    parse_options,
+)
+
+if TYPE_CHECKING:
+    from flask.wrappers import Response
+    from werkzeug.datastructures import Headers
+
+logger = logging.getLogger("flask_crossorigin")
+
+EXTENSION_KEY = "crossorigin"
+PREFLIGHT_VARY_VALUE = ", ".join(PREFLIGHT_VARY)
+#: How many redirects (trailing slash, merge_slashes) a preflight's URL may take.
+MAX_REDIRECTS = 5
+
+
+def _resource_pattern(pattern: object) -> re.Pattern[str]:
+    """``"/api/*"``: ``*`` matches anything, the rest is literal; a regex is full-matched."""
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if not isinstance(pattern, str) or not pattern.startswith(("/", "*")):
+        raise CorsConfigError(
+            f"resources: {pattern!r} is not a path pattern; give a rule pattern such as "
+            "'/api/*', '*', or re.compile(...)"
+        )
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def _parse_resources(value: object) -> tuple[tuple[re.Pattern[str], dict[str, object]], ...]:
+    where = "resources"
+    items: list[tuple[object, Mapping[str, object]]]
+    if isinstance(value, Mapping):
+        items = []
+        for pattern, options in value.items():
+            if not isinstance(options, Mapping):
+                raise CorsConfigError(
+                    f"resources[{pattern!r}]: {options!r} is not a dict of options; "
+                    "give {} to use the app-level options"
+                )
+            items.append((pattern, options))
+    elif isinstance(value, (str, re.Pattern)):
+        items = [(value, {})]
+    elif isinstance(value, Iterable):
+        items = [(pattern, {}) for pattern in value]
+    else:
+        raise CorsConfigError(f"{where}: {value!r} is not a pattern, a list or a dict")
+    return tuple(
+        (_resource_pattern(pattern), parse_options(options, f"resources[{pattern!r}]"))
+        for pattern, options in items
+    )
+
+
+def _log_refusal(endpoint: str | None, refusal: Refusal, kind: str) -> None:
+    logger.info("CORS %s refused for endpoint %r: %s", kind, endpoint, refusal)
+
+
+@dataclass
+class CorsState:
+    """Per-app state, kept in ``app.extensions["crossorigin"]``.
+
+    ``policies`` maps ``id(rule)`` to ``(rule, policy)``: werkzeug rules are not
+    hashable, and the rule is kept so that a recycled id can never alias another.
+    """
+
+    app: Flask
+    defaults: dict[str, object]
+    resources: tuple[tuple[re.Pattern[str], dict[str, object]], ...]
+    policies: dict[int, tuple[Rule, Policy | None]] = field(default_factory=dict)
+
+    # Resolution: once per rule.
+
+    def layers(self, rule: Rule) -> tuple[dict[str, object], str] | None:
+        """The merged options for ``rule`` and where its policy comes from, or None."""
+        merged: dict[str, object] = dict(self.defaults)
+        source = None
+        for pattern, options in self.resources:
+            if pattern.fullmatch(rule.rule):
+                merged.update(options)
+                source = "resources"
+                break
+        endpoint = rule.endpoint
+        parts = endpoint.split(".")[:-1]
+        for depth in range(1, len(parts) + 1):
+            blueprint = self.app.blueprints.get(".".join(parts[:depth]))
+            blueprint_options = view_options(blueprint)
+            if blueprint_options is not None:
+                merged.update(blueprint_options)
+                source = "blueprint"
+        decorator_options = view_options(self.app.view_functions.get(endpoint))
+        if decorator_options is not None:
+            merged.update(decorator_options)
+            source = "decorator"
+        return None if source is None else (merged, source)
+
+    def resolve(self, rule: Rule) -> Policy | None:
+        layers = self.layers(rule)
+        policy = None
+        if layers is not None:
+            options, source = layers
+            where = f"endpoint {rule.endpoint!r} (rule {rule.rule!r})"
+            policy = Policy.build(options, rule.methods or (), where, source)
+        self.policies[id(rule)] = (rule, policy)
+        return policy
+
+    def resolve_all(self) -> None:
+        """Resolve every rule not seen yet, so a bad combination fails all at once."""
+        for rule in self.app.url_map.iter_rules():
+            entry = self.policies.get(id(rule))
+            if entry is None or entry[0] is not rule:
+                self.resolve(rule)
+
+    def policy_for(self, rule: Rule) -> Policy | None:
+        entry = self.policies.get(id(rule))
+        if entry is not None and entry[0] is rule:
+            return entry[1]
+        self.resolve_all()
+        entry = self.policies.get(id(rule))
+        return entry[1] if entry is not None and entry[0] is rule else self.resolve(rule)
+
+    # Matching a URL to the rule that will serve it.
+
+    def target_rule(self, method: str) -> Rule | None:
+        """The rule that serves ``method`` on this request's URL, following redirects.
+
+        A preflight is answered for the view of the *actual* request (Fetch,
+        "CORS-preflight fetch"), and a browser fails a preflight answered with a
+        redirect, so the redirect's target is resolved here instead.
+        """
+        rule = request.url_rule
+        if rule is not None and rule.methods is not None and method in rule.methods:
+            return rule
+        adapter = self.app.create_url_adapter(request)
+        if adapter is None:  # pragma: no cover - a request always has an adapter
+            return None
+        path = request.path
+        for _ in range(MAX_REDIRECTS):
+            try:
+                matched, _args = adapter.match(path, method=method, return_rule=True)
+                return matched
+            except RequestRedirect as redirect:
+                path = unquote(urlsplit(redirect.new_url).path)
+                root = request.script_root
+                if root and path.startswith(root):
+                    path = path[len(root) :]
+            except HTTPException:
+                return None
+        return None
+
+    def policy_for_request(self) -> tuple[Rule | None, Policy | None]:
+        """The policy of the route this (actual) request reached, or would after a redirect."""
+        rule = request.url_rule
+        if rule is None:
+            if not isinstance(request.routing_exception, RequestRedirect):
+                return None, None
+            rule = self.target_rule(request.method)
+            if rule is None:
+                return None, None
+        return rule, self.policy_for(rule)
+
+    # The hooks.
+
+    def answer_preflight(self) -> Response | None:
+        """``before_request``: answer a CORS preflight without calling the view or other hooks."""
+        environ = request.environ
+        if request.method != "OPTIONS":
+            return None
+        origin = environ.get("HTTP_ORIGIN")
+        method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        if origin is None or method is None:
+            return None
+        rule = self.target_rule(method.upper())
+        endpoint = rule.endpoint if rule is not None else None
+        policy = self.policy_for(rule) if rule is not None else None
+        refusal: Refusal | None
+        if policy is None:
+            # No view serves this method here; refuse if the URL itself is covered.
+            covering = request.url_rule
+            if covering is None or self.policy_for(covering) is None:
+                return None
+            endpoint = covering.endpoint
+            headers: list[Header] = []
+            refusal = Refusal(
+                "no view with a CORS policy serves this method on this URL", method, "methods"
+            )
+        else:
+            headers, refusal = policy.preflight(
+                origin,
+                method,
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            )
+        if refusal is not None:
+            _log_refusal(endpoint, refusal, "preflight")
+        headers.append(("Vary", PREFLIGHT_VARY_VALUE))
+        response = self.app.response_class(status=403 if refusal else 204, headers=headers)
+        del response.headers["Content-Type"]  # no body, so no type
+        return response
+
+    def add_headers(self, response: Response) -> Response:
+        """``after_request``: add the route's CORS headers to an actual response."""
+        environ = request.environ
+        origin = environ.get("HTTP_ORIGIN")
+        if (
+            origin is not None
+            and request.method == "OPTIONS"
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        ):
+            return response  # a preflight: answered (or deliberately left alone) before
+        rule, policy = self.policy_for_request()
+        if policy is None:
+            return response
+        headers = response.headers
+        if policy.static_headers is not None:
+            for name, value in policy.static_headers:
+                if name not in headers:
+                    headers[name] = value
+            return response
+        add_vary(headers, ("Origin",))
+        if origin is None:
+            return response
+        if policy.origins.allows(origin):
+            if "Access-Control-Allow-Origin" not in headers:
+                headers["Access-Control-Allow-Origin"] = origin
+            for name, value in policy.echo_headers:
+                if name not in headers:
+                    headers[name] = value
+        else:
+            _log_refusal(
+                rule.endpoint if rule else None,
+                Refusal("origin is not allowed", origin, "origins"),
+                f"{request.method} request",
+            )
+        return response
+
+
+def add_vary(headers: Headers, values: tuple[str, ...]) -> None:
+    """Merge ``values`` into ``Vary``, keeping the view's own and never repeating one."""
+    existing = headers.get_all("Vary")
+    if not existing:
+        headers["Vary"] = ", ".join(values)
+        return
+    merged: list[str] = []
+    seen: set[str] = set()
+    for item in (part.strip() for line in existing for part in line.split(",")):
+        if item and item.lower() not in seen:
+            seen.add(item.lower())
+            merged.append(item)
+    if "*" in seen:
+        return
+    missing = [v for v in values if v.lower() not in seen]
+    if missing or len(existing) > 1:
+        headers["Vary"] = ", ".join(merged + missing)
+
+
+class CrossOrigin:
+    """The Flask extension: ``CrossOrigin(app)`` or ``CrossOrigin().init_app(app)``.
+
+    The object holds only the keyword options given to it; everything about an app
+    lives in ``app.extensions["crossorigin"]``, so one object may serve many apps.
+    ``init_app(blueprint, **options)`` gives a blueprint its own policy instead.
+    """
+
+    def __init__(self, app: Flask | Blueprint | None = None, **options: Any) -> None:
+        check_option_names(options, "CrossOrigin()", APP_OPTIONS)
+        self._options = dict(options)
+        self._parsed = {k: parse_option(k, v) for k, v in options.items() if k != "resources"}
+        if "resources" in options:
+            _parse_resources(options["resources"])
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask | Blueprint, **options: Any) -> None:
+        """Install the hooks on ``app``, or give ``app`` (a blueprint) a policy.
+
+        Precedence, highest first: decorator, blueprint, ``resources`` entry, these
+        keyword options (those of ``init_app`` over those of the constructor), the
+        ``CORS_*`` config keys, the defaults.
+        """
+        if isinstance(app, Blueprint):
+            where = f"init_app(blueprint {app.name!r})"
+            setattr(app, OPTIONS_ATTR, parse_options(options, where))
+            return
+        check_option_names(options, "init_app()", APP_OPTIONS)
+        config = {
+            key[len("CORS_") :].lower(): value
+            for key, value in app.config.items()
+            if key.startswith("CORS_")
+        }
+        check_option_names(config, "app.config CORS_* keys", APP_OPTIONS)
+        layers = {**config, **self._options, **options}
+        resources = _parse_resources(layers.pop("resources")) if "resources" in layers else ()
+        defaults = {
+            name: parse_option(name, layers[name]) for name in POLICY_OPTIONS if name in layers
+        }
+        check_combination(defaults, "CrossOrigin() and CORS_* config")
+
+        state = CorsState(app=app, defaults=defaults, resources=resources)
+        app.extensions[EXTENSION_KEY] = state
+        # First of all before_request functions, even those registered earlier: a
+        # preflight carries no credentials, so an auth hook would only break it.
+        app.before_request_funcs.setdefault(None, []).insert(0, state.answer_preflight)
+        app.after_request(state.add_headers)
+        state.resolve_all()
+
+        from .cli import cors_cli
+
+        app.cli.add_command(cors_cli)

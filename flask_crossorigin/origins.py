@@ -1,0 +1,252 @@
+"""Origins: normalising the configured ones, and matching the request's ``Origin``.
+
+Browsers send the *serialized* origin (RFC 6454 section 6.2, Fetch "Origin header"):
+lower-case scheme and host, punycode, no default port, no path. So only the
+configuration is normalised; the request's value is compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import CorsConfigError
+
+logger = logging.getLogger("flask_crossorigin")
+
+OriginCheck = Callable[[str], bool]
+
+DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+# What a browser can put in ``Origin``: scheme "://" host [":" port]. Anything else
+# (a path, spaces, CR/LF, a list) is refused before a regex or a callable sees it,
+# so neither can let a malformed value through into ``Access-Control-Allow-Origin``.
+SERIALIZED_ORIGIN = re.compile(
+    r"[a-z][a-z0-9+.\-]*://"
+    r"(?:[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?|\[[0-9a-f:.]+\])"
+    r"(?::[0-9]{1,5})?"
+)
+
+# Characters that mean the user wrote a regular expression as a plain string.
+_REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|+?]|\.\*")
+
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?")
+
+
+def _fix(value: object) -> str:
+    return f"origins: {value!r}"
+
+
+def _normalise_host(host: str, raw: str) -> str:
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            raise CorsConfigError(f"{_fix(raw)} has an invalid IPv6 address") from None
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise CorsConfigError(f"{_fix(raw)} has a host that is not a valid domain name") from None
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        raise CorsConfigError(f"{_fix(raw)} has a host that is not a valid domain name")
+    return host
+
+
+def normalise_origin(raw: str) -> str:
+    """Return ``raw`` as a browser would serialise it, or raise ``CorsConfigError``.
+
+    ``"HTTPS://Earth.com:443"`` becomes ``"https://earth.com"``. ``"null"`` is kept.
+    """
+    if raw == "null":
+        return raw
+    if _REGEX_HINTS.search(raw):
+        raise CorsConfigError(
+            f"{_fix(raw)} looks like a regular expression; pass re.compile({raw!r}) "
+            "(it must match the whole origin) or a subdomain pattern such as "
+            "'https://*.earth.com'"
+        )
+    if "://" not in raw:
+        raise CorsConfigError(
+            f"{_fix(raw)} has no scheme; an origin is scheme://host[:port], "
+            f"e.g. 'https://{raw.strip('/')}'"
+        )
+    if "*" in raw and (raw.count("*") > 1 or not raw.split("://", 1)[1].startswith("*.")):
+        raise CorsConfigError(
+            f"{_fix(raw)}: '*' is only allowed as '*.' right after the scheme, "
+            "e.g. 'https://*.earth.com'; for anything else pass re.compile(...)"
+        )
+    if any(ch in raw for ch in " ,\t\r\n"):
+        raise CorsConfigError(
+            f"{_fix(raw)} contains a space or a comma; give several origins as a list"
+        )
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    for present, what in (
+        (parts.path, "a path"),
+        (parts.query or raw.endswith("?"), "a query"),
+        (parts.fragment or raw.endswith("#"), "a fragment"),
+        ("@" in parts.netloc, "user info"),
+    ):
+        if present:
+            host = parts.hostname or "earth.com"
+            raise CorsConfigError(
+                f"{_fix(raw)} has {what}; an origin is scheme://host[:port], "
+                f"e.g. '{scheme}://{host}'"
+            )
+    netloc = parts.netloc
+    host, port = netloc, ""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise CorsConfigError(f"{_fix(raw)} has an invalid host")
+            port = rest[1:]
+    elif ":" in netloc:
+        host, port = netloc.rsplit(":", 1)
+    if not host:
+        raise CorsConfigError(f"{_fix(raw)} has no host")
+    if port:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise CorsConfigError(f"{_fix(raw)} has an invalid port {port!r}")
+        port = str(int(port))
+    host = host if host.startswith("*.") else _normalise_host(host, raw)
+    if host.startswith("*."):
+        host = "*." + _normalise_host(host[2:], raw)
+    if port == DEFAULT_PORTS.get(scheme):
+        port = ""
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+@dataclass(frozen=True)
+class OriginMatcher:
+    """Which request origins a policy allows, decided in time independent of list size.
+
+    ``exact`` is a set lookup; ``subdomains`` holds ``(scheme, base host, port)``
+    for each ``scheme://*.base[:port]`` pattern and is probed once per label of the
+    request's host; ``regexes`` are full-matched; ``checks`` are user callables.
+    """
+
+    any_origin: bool = False
+    exact: frozenset[str] = frozenset()
+    subdomains: frozenset[tuple[str, str, str]] = frozenset()
+    regexes: tuple[re.Pattern[str], ...] = ()
+    checks: tuple[OriginCheck, ...] = ()
+
+    @property
+    def is_static(self) -> bool:
+        """True when the answer never depends on the request's origin (plain ``*``)."""
+        return self.any_origin
+
+    def describe(self) -> list[str]:
+        """The configured origins as text, for ``flask cors routes`` and messages."""
+        if self.any_origin:
+            return ["*"]
+        described = sorted(self.exact)
+        described += sorted(f"{s}://*.{h}" + (f":{p}" if p else "") for s, h, p in self.subdomains)
+        described += [f"re.compile({r.pattern!r})" for r in self.regexes]
+        described += [getattr(c, "__qualname__", repr(c)) for c in self.checks]
+        return described
+
+    def allows(self, origin: str) -> bool:
+        """Whether ``origin`` (the raw header value) is allowed.
+
+        A callable that raises refuses the origin and logs the error: a bug in a
+        user's check must not turn into a 500 or into an open door.
+        """
+        if self.any_origin or origin in self.exact:
+            return True
+        if not (self.subdomains or self.regexes or self.checks):
+            return False
+        if not SERIALIZED_ORIGIN.fullmatch(origin):
+            return False
+        if self.subdomains:
+            scheme, _, hostport = origin.partition("://")
+            host, port = hostport, ""
+            if not hostport.endswith("]"):
+                head, sep, tail = hostport.rpartition(":")
+                if sep:
+                    host, port = head, tail
+            labels = host.split(".")
+            if all(labels):
+                for i in range(1, len(labels)):
+                    if (scheme, ".".join(labels[i:]), port) in self.subdomains:
+                        return True
+        for regex in self.regexes:
+            if regex.fullmatch(origin):
+                return True
+        for check in self.checks:
+            try:
+                if check(origin) is True:
+                    return True
+            except Exception:
+                logger.exception(
+                    "origins callable %s raised for origin %r; the origin is refused",
+                    getattr(check, "__qualname__", repr(check)),
+                    origin[:80],
+                )
+        return False
+
+
+def parse_origins(value: object) -> OriginMatcher:
+    """Validate the ``origins`` option into an :class:`OriginMatcher`."""
+    if value == "*":
+        return OriginMatcher(any_origin=True)
+    items: Iterable[object]
+    if isinstance(value, (str, re.Pattern)) or callable(value):
+        items = [value]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        items = list(value)
+    else:
+        raise CorsConfigError(
+            f"{_fix(value)} is not an origin; give '*', an origin string, a pattern "
+            "like 'https://*.earth.com', re.compile(...), a callable, or a list of these"
+        )
+    if not items:
+        raise CorsConfigError(
+            "origins: [] allows no origin; to leave a route closed, give it no CORS policy"
+        )
+    exact: set[str] = set()
+    subdomains: set[tuple[str, str, str]] = set()
+    regexes: list[re.Pattern[str]] = []
+    checks: list[OriginCheck] = []
+    for item in items:
+        if isinstance(item, re.Pattern):
+            if not isinstance(item.pattern, str):
+                raise CorsConfigError(f"{_fix(item)} is a bytes pattern; compile a str pattern")
+            regexes.append(item)
+        elif isinstance(item, str):
+            if item == "*":
+                raise CorsConfigError(
+                    f"{_fix(items)}: '*' allows every origin, so it must stand alone: origins='*'"
+                )
+            origin = normalise_origin(item)
+            if origin == "null":
+                logger.warning(
+                    "origins lists 'null': sandboxed documents, data: pages and "
+                    "cross-origin redirects all send Origin: null, so any site can "
+                    "present it"
+                )
+            scheme, _, hostport = origin.partition("://")
+            if hostport.startswith("*."):
+                host, _, port = hostport[2:].partition(":")
+                subdomains.add((scheme, host, port))
+            else:
+                exact.add(origin)
+        elif callable(item):
+            checks.append(item)
+        else:
+            raise CorsConfigError(
+                f"{_fix(item)} is not an origin; give a string, re.compile(...) or a callable"
+            )
+    return OriginMatcher(
+        exact=frozenset(exact),
+        subdomains=frozenset(subdomains),
+        regexes=tuple(regexes),
+        checks=tuple(checks),
+    )
