@@ -1,0 +1,88 @@
+"""Shared fixtures: pytest-flask's ``app``/``client`` on a small Mars API, and request helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask, abort
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+EARTH = "https://earth.com"
+
+
+def make_app(**options: Any) -> Flask:
+    """A fresh app with the extension; error propagation off so 500s are real responses."""
+    app = Flask("mars")
+    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    CrossOrigin(app, **options)
+    return app
+
+
+@pytest.fixture
+def app() -> Flask:
+    """Mars: the seed's API, plus a few routes that the tests share."""
+    app = Flask("mars")
+    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app.calls = []  # type: ignore[attr-defined]
+
+    @app.post("/oxygen-data")
+    @cross_origin(origins=EARTH, max_age=600)
+    def oxygen_data() -> dict[str, bool]:
+        app.calls.append("oxygen_data")  # type: ignore[attr-defined]
+        return {"stored": True}
+
+    @app.get("/public")
+    @cross_origin()
+    def public() -> str:
+        return "open to all"
+
+    @app.route("/private", methods=["GET", "PUT", "PATCH"])
+    @cross_origin(origins=[EARTH], supports_credentials=True, expose_headers=["X-Trace"])
+    def private() -> tuple[str, int, dict[str, str]]:
+        return "secret", 200, {"X-Trace": "abc"}
+
+    @app.get("/missing")
+    @cross_origin(origins=EARTH)
+    def missing() -> str:
+        abort(404)
+
+    @app.get("/boom")
+    @cross_origin(origins=EARTH)
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "no policy"
+
+    CrossOrigin(app)
+    return app
+
+
+def preflight_headers(
+    origin: str = EARTH, method: str = "POST", headers: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The headers of a browser preflight (Fetch, "CORS-preflight fetch" step 1-3)."""
+    sent = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers is not None:
+        sent["Access-Control-Request-Headers"] = headers
+    sent.update(extra)
+    return sent
+
+
+@pytest.fixture
+def preflight(client: Any) -> Callable[..., Any]:
+    """Send a preflight to ``path`` through the test client."""
+
+    def send(path: str, origin: str = EARTH, method: str = "POST", **kw: Any) -> Any:
+        return client.options(path, headers=preflight_headers(origin, method, **kw))
+
+    return send
+
+
+def cors_headers(response: Any) -> dict[str, str]:
+    """The ``Access-Control-*`` headers of a response, for compact assertions."""
+    return {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
