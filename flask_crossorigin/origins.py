@@ -34,6 +34,8 @@ SERIALIZED_ORIGIN = re.compile(
 # Characters that mean the user wrote a regular expression as a plain string.
 _REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|+?]|\.\*")
 
+_IPV6_LITERAL = re.compile(r"://\[[0-9A-Fa-f:.]*\]")
+
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?")
 
 
@@ -64,7 +66,7 @@ def normalise_origin(raw: str) -> str:
     """
     if raw == "null":
         return raw
-    if _REGEX_HINTS.search(raw):
+    if _REGEX_HINTS.search(_IPV6_LITERAL.sub("://", raw, count=1)):
         raise CorsConfigError(
             f"{_fix(raw)} looks like a regular expression; pass re.compile({raw!r}) "
             "(it must match the whole origin) or a subdomain pattern such as "

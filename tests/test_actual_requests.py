@@ -1,0 +1,172 @@
+"""Actual requests: the view's response plus exactly the CORS headers its policy calls for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask, abort, redirect
+
+from flask_crossorigin import cross_origin
+
+from .conftest import EARTH, cors_headers, make_app
+
+
+def test_allowed_origin_gets_its_own_origin_back_and_vary_origin(client: Any) -> None:
+    response = client.post("/oxygen-data", headers={"Origin": EARTH})
+    assert response.status_code == 200
+    assert cors_headers(response) == {"Access-Control-Allow-Origin": EARTH}
+    assert response.headers.get_all("Vary") == ["Origin"]
+
+
+def test_credentialed_policy_sends_credentials_and_exposed_headers(client: Any) -> None:
+    response = client.get("/private", headers={"Origin": EARTH})
+    assert cors_headers(response) == {
+        "Access-Control-Allow-Origin": EARTH,
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": "X-Trace",
+    }
+
+
+@pytest.mark.parametrize("origin", ["https://evil.com", "null", "https://EARTH.com", None])
+def test_refused_or_missing_origin_gets_no_cors_headers_but_vary_origin(
+    client: Any, origin: str | None
+) -> None:
+    headers = {"Origin": origin} if origin else {}
+    response = client.get("/private", headers=headers)
+    assert response.status_code == 200
+    assert response.data == b"secret"
+    assert cors_headers(response) == {}
+    assert response.headers.get_all("Vary") == ["Origin"]
+
+
+@pytest.mark.parametrize("origin", ["https://anyone.example", None])
+def test_star_policy_sends_star_with_or_without_origin_and_no_vary(
+    client: Any, origin: str | None
+) -> None:
+    response = client.get("/public", headers={"Origin": origin} if origin else {})
+    assert cors_headers(response) == {"Access-Control-Allow-Origin": "*"}
+    assert "Vary" not in response.headers
+
+
+def test_route_without_policy_is_untouched(client: Any) -> None:
+    response = client.get("/plain", headers={"Origin": EARTH})
+    assert cors_headers(response) == {}
+    assert "Vary" not in response.headers
+
+
+@pytest.mark.parametrize(("path", "status"), [("/missing", 404), ("/boom", 500)])
+def test_error_responses_carry_the_routes_cors_headers(client: Any, path: str, status: int) -> None:
+    response = client.get(path, headers={"Origin": EARTH})
+    assert response.status_code == status
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+    assert response.headers.get_all("Vary") == ["Origin"]
+
+
+def test_error_handler_response_carries_the_routes_cors_headers() -> None:
+    app = make_app()
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[dict[str, str], int]:
+        return {"error": "not here"}, 404
+
+    @app.get("/gone")
+    @cross_origin(origins=EARTH)
+    def gone() -> str:
+        abort(404)
+
+    response = app.test_client().get("/gone", headers={"Origin": EARTH})
+    assert response.json == {"error": "not here"}
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+def test_redirect_response_carries_the_routes_cors_headers() -> None:
+    app = make_app()
+
+    @app.get("/old")
+    @cross_origin(origins=EARTH)
+    def old() -> Any:
+        return redirect("/new")
+
+    response = app.test_client().get("/old", headers={"Origin": EARTH})
+    assert response.status_code == 302
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+@pytest.mark.parametrize(
+    ("view_vary", "expected"),
+    [
+        (["Accept-Encoding"], ["Accept-Encoding, Origin"]),
+        (["origin"], ["origin"]),
+        (["Accept-Encoding, Origin", "Cookie"], ["Accept-Encoding, Origin, Cookie"]),
+        (["*"], ["*"]),
+    ],
+)
+def test_vary_keeps_the_views_values_and_never_repeats_one(
+    view_vary: list[str], expected: list[str]
+) -> None:
+    app = make_app()
+
+    @app.get("/negotiated")
+    @cross_origin(origins=EARTH)
+    def negotiated() -> Any:
+        response = app.make_response("ok")
+        for value in view_vary:
+            response.headers.add("Vary", value)
+        return response
+
+    response = app.test_client().get("/negotiated", headers={"Origin": EARTH})
+    assert response.headers.get_all("Vary") == expected
+
+
+def test_session_vary_cookie_merges_with_vary_origin() -> None:
+    app = make_app()
+    app.secret_key = "test"
+
+    @app.get("/me")
+    @cross_origin(origins=EARTH)
+    def me() -> str:
+        from flask import session
+
+        session["seen"] = True
+        return "ok"
+
+    response = app.test_client().get("/me", headers={"Origin": EARTH})
+    vary = [v.strip() for line in response.headers.get_all("Vary") for v in line.split(",")]
+    assert sorted(vary) == ["Cookie", "Origin"]
+
+
+def test_headers_the_view_set_itself_are_not_duplicated() -> None:
+    app = make_app()
+
+    @app.get("/custom")
+    @cross_origin(origins=EARTH, supports_credentials=True)
+    def custom() -> tuple[str, dict[str, str]]:
+        return "ok", {"Access-Control-Allow-Origin": EARTH, "Access-Control-Allow-Credentials": "true"}
+
+    response = app.test_client().get("/custom", headers={"Origin": EARTH})
+    assert response.headers.get_all("Access-Control-Allow-Origin") == [EARTH]
+    assert response.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+
+
+def test_static_policy_does_not_duplicate_a_star_the_view_set() -> None:
+    app = make_app()
+
+    @app.get("/open")
+    @cross_origin()
+    def open_route() -> tuple[str, dict[str, str]]:
+        return "ok", {"Access-Control-Allow-Origin": "*"}
+
+    response = app.test_client().get("/open")
+    assert response.headers.get_all("Access-Control-Allow-Origin") == ["*"]
+
+
+def test_head_request_gets_the_same_headers_as_get(client: Any) -> None:
+    response = client.head("/private", headers={"Origin": EARTH})
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+def test_unknown_url_has_no_policy_and_is_untouched(app: Flask, client: Any) -> None:
+    response = client.get("/nowhere", headers={"Origin": EARTH})
+    assert response.status_code == 404
+    assert cors_headers(response) == {}

@@ -1,0 +1,302 @@
+"""Preflights: answered in before_request, for the view of the actual request, never by the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask, request
+from flask.views import MethodView
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+from .conftest import EARTH, cors_headers, make_app, preflight_headers
+
+PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+
+
+def test_allowed_preflight_is_answered_with_204_and_the_views_policy(
+    app: Flask, preflight: Any
+) -> None:
+    response = preflight("/oxygen-data", headers="content-type")
+    assert response.status_code == 204
+    assert cors_headers(response) == {
+        "Access-Control-Allow-Origin": EARTH,
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "content-type",
+        "Access-Control-Max-Age": "600",
+    }
+    assert response.headers.get_all("Vary") == [PREFLIGHT_VARY]
+    assert response.data == b""
+    assert app.calls == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "headers", "reason"),
+    [
+        ("https://evil.com", "POST", None, "origin"),
+        ("https://earth.com.evil.com", "POST", None, "origin"),
+        (EARTH, "DELETE", None, "method"),
+        (EARTH, "PO ST", None, "malformed method"),
+        (EARTH, "POST", "x-ok, bad header", "malformed header list"),
+        (EARTH, "POST", "x-ok, x(bad)", "header not a token"),
+    ],
+)
+def test_refused_preflight_is_403_without_allow_headers_and_view_not_called(
+    app: Flask, preflight: Any, origin: str, method: str, headers: str | None, reason: str
+) -> None:
+    response = preflight("/oxygen-data", origin=origin, method=method, headers=headers)
+    assert response.status_code == 403, reason
+    assert cors_headers(response) == {}
+    assert response.headers.get_all("Vary") == [PREFLIGHT_VARY]
+    assert app.calls == []  # type: ignore[attr-defined]
+
+
+def test_preflight_for_header_outside_allow_headers_list_is_refused() -> None:
+    app = make_app()
+
+    @app.put("/data")
+    @cross_origin(allow_headers=["Content-Type", "X-Trace"])
+    def data() -> str:
+        return "ok"
+
+    client = app.test_client()
+    ok = client.options("/data", headers=preflight_headers(method="PUT", headers="x-trace"))
+    assert ok.status_code == 204
+    # The full list, so Chromium's cache entry (replaced, not merged) covers every header.
+    assert ok.headers["Access-Control-Allow-Headers"] == "Content-Type, X-Trace"
+    refused = client.options("/data", headers=preflight_headers(method="PUT", headers="x-other"))
+    assert refused.status_code == 403
+
+
+def test_any_header_policy_lists_requested_names_and_never_sends_star(
+    app: Flask, preflight: Any
+) -> None:
+    response = preflight("/private", method="PUT", headers="authorization,x-trace")
+    assert response.status_code == 204
+    # Authorization is never covered by '*' (Fetch, CORS non-wildcard request-header name).
+    assert response.headers["Access-Control-Allow-Headers"] == "authorization, x-trace"
+    assert all("*" not in v for v in cors_headers(response).values())
+
+
+def test_preflight_without_requested_headers_sends_no_allow_headers(preflight: Any) -> None:
+    response = preflight("/oxygen-data")
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Headers" not in response.headers
+
+
+def test_credentialed_preflight_echoes_origin_and_allows_credentials(preflight: Any) -> None:
+    response = preflight("/private", method="PUT")
+    assert cors_headers(response) == {
+        "Access-Control-Allow-Origin": EARTH,
+        "Access-Control-Allow-Methods": "GET, PATCH, PUT",
+        "Access-Control-Allow-Credentials": "true",
+    }
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("patch", "GET, PATCH, PUT, patch"),
+        ("PATCH", "GET, PATCH, PUT"),
+        ("put", "GET, PATCH, PUT, put"),
+    ],
+)
+def test_request_method_is_matched_ignoring_case_and_echoed_as_sent(
+    preflight: Any, sent: str, expected: str
+) -> None:
+    response = preflight("/private", method=sent)
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Methods"] == expected
+
+
+def test_lower_case_patch_actual_request_reaches_the_patch_view(client: Any) -> None:
+    response = client.open("/private", method="patch", headers={"Origin": EARTH})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+def test_methods_default_to_the_routes_own_methods() -> None:
+    app = make_app(resources="/api/*")
+
+    @app.route("/api/things", methods=["GET", "POST", "DELETE"])
+    def things() -> str:
+        return "ok"
+
+    response = app.test_client().options(
+        "/api/things", headers=preflight_headers(method="DELETE")
+    )
+    assert response.headers["Access-Control-Allow-Methods"] == "DELETE, GET, POST"
+
+
+def test_explicit_methods_restrict_what_a_preflight_may_ask_for() -> None:
+    app = make_app()
+
+    @app.route("/things", methods=["GET", "DELETE"])
+    @cross_origin(methods=["GET"])
+    def things() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.options("/things", headers=preflight_headers(method="DELETE")).status_code == 403
+    assert client.options("/things", headers=preflight_headers(method="GET")).status_code == 204
+
+
+def test_preflight_uses_policy_of_the_view_serving_the_requested_method() -> None:
+    app = make_app()
+    mars = "https://mars.com"
+
+    @app.get("/items")
+    @cross_origin(origins=EARTH)
+    def list_items() -> str:
+        return "items"
+
+    @app.delete("/items")
+    @cross_origin(origins=mars, max_age=60)
+    def delete_items() -> str:
+        return "deleted"
+
+    client = app.test_client()
+    delete_from_mars = client.options("/items", headers=preflight_headers(mars, "DELETE"))
+    assert delete_from_mars.status_code == 204
+    assert delete_from_mars.headers["Access-Control-Allow-Methods"] == "DELETE"
+    assert delete_from_mars.headers["Access-Control-Max-Age"] == "60"
+    assert client.options("/items", headers=preflight_headers(EARTH, "DELETE")).status_code == 403
+    get_from_earth = client.options("/items", headers=preflight_headers(EARTH, "GET", "x-a"))
+    assert get_from_earth.status_code == 204
+    assert "Access-Control-Max-Age" not in get_from_earth.headers
+
+
+def test_preflight_for_method_served_by_a_view_without_policy_is_refused() -> None:
+    app = make_app()
+
+    @app.get("/items")
+    @cross_origin()
+    def list_items() -> str:
+        return "items"
+
+    @app.delete("/items")
+    def delete_items() -> str:
+        return "deleted"
+
+    response = app.test_client().options("/items", headers=preflight_headers(method="DELETE"))
+    assert response.status_code == 403
+    assert cors_headers(response) == {}
+
+
+def test_preflight_to_route_without_policy_is_left_to_flask(client: Any) -> None:
+    response = client.options("/plain", headers=preflight_headers(method="GET"))
+    assert response.status_code == 200  # Flask's automatic OPTIONS
+    assert cors_headers(response) == {}
+    assert "Vary" not in response.headers
+
+
+def test_options_without_request_method_is_an_actual_request_that_reaches_the_view() -> None:
+    app = make_app()
+
+    @app.route("/echo", methods=["OPTIONS"])
+    @cross_origin(origins=EARTH)
+    def echo() -> str:
+        return "view answered"
+
+    response = app.test_client().options("/echo", headers={"Origin": EARTH})
+    assert response.data == b"view answered"
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+def test_preflight_runs_before_every_other_before_request_hook() -> None:
+    app = Flask(__name__)
+    seen: list[str] = []
+    api = Blueprint("api", __name__)
+
+    @app.before_request
+    def app_auth() -> tuple[str, int] | None:
+        seen.append("app")
+        return None if request.headers.get("Authorization") else ("login first", 401)
+
+    @api.before_request
+    def blueprint_auth() -> tuple[str, int]:
+        seen.append("blueprint")
+        return "no", 401
+
+    @api.put("/vault")
+    @cross_origin(origins=EARTH)
+    def vault() -> str:
+        return "opened"
+
+    app.register_blueprint(api)
+    CrossOrigin(app)
+
+    @app.before_request
+    def late_hook() -> None:
+        seen.append("late")
+
+    response = app.test_client().options("/vault", headers=preflight_headers(method="PUT"))
+    assert response.status_code == 204
+    assert seen == []
+
+
+@pytest.mark.parametrize("path", ["/things", "/things?page=2"])
+def test_preflight_to_url_flask_would_redirect_is_answered_for_the_target_route(
+    path: str,
+) -> None:
+    app = make_app()
+
+    @app.put("/things/")
+    @cross_origin(origins=EARTH, max_age=30)
+    def things() -> str:
+        return "ok"
+
+    client = app.test_client()
+    response = client.options(path, headers=preflight_headers(method="PUT"))
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Max-Age"] == "30"
+    # The redirect that then answers the actual request is CORS-checked too.
+    redirect = client.put(path, headers={"Origin": EARTH})
+    assert redirect.status_code == 308
+    assert redirect.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+@pytest.mark.parametrize(
+    ("allow", "asked", "status", "header"),
+    [
+        (True, "true", 204, "true"),
+        (True, None, 204, None),
+        (False, "true", 403, None),
+        (False, None, 204, None),
+    ],
+)
+def test_private_network_access_is_granted_only_when_asked_and_allowed(
+    allow: bool, asked: str | None, status: int, header: str | None
+) -> None:
+    app = make_app()
+
+    @app.get("/device")
+    @cross_origin(origins=EARTH, allow_private_network=allow)
+    def device() -> str:
+        return "ok"
+
+    extra = {"Access-Control-Request-Private-Network": asked} if asked else {}
+    response = app.test_client().options(
+        "/device", headers=preflight_headers(method="GET", **extra)
+    )
+    assert response.status_code == status
+    assert response.headers.get("Access-Control-Allow-Private-Network") == header
+
+
+def test_class_based_view_policy_applies_to_its_preflight() -> None:
+    app = make_app()
+
+    class Items(MethodView):
+        decorators = [cross_origin(origins=EARTH, methods=["GET", "PUT"])]
+
+        def get(self) -> str:
+            return "items"
+
+        def put(self) -> str:
+            return "put"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    response = app.test_client().options("/items", headers=preflight_headers(method="PUT"))
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, PUT"
