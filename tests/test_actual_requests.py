@@ -142,7 +142,10 @@ def test_headers_the_view_set_itself_are_not_duplicated() -> None:
     @app.get("/custom")
     @cross_origin(origins=EARTH, supports_credentials=True)
     def custom() -> tuple[str, dict[str, str]]:
-        return "ok", {"Access-Control-Allow-Origin": EARTH, "Access-Control-Allow-Credentials": "true"}
+        return "ok", {
+            "Access-Control-Allow-Origin": EARTH,
+            "Access-Control-Allow-Credentials": "true",
+        }
 
     response = app.test_client().get("/custom", headers={"Origin": EARTH})
     assert response.headers.get_all("Access-Control-Allow-Origin") == [EARTH]

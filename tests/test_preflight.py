@@ -123,9 +123,7 @@ def test_methods_default_to_the_routes_own_methods() -> None:
     def things() -> str:
         return "ok"
 
-    response = app.test_client().options(
-        "/api/things", headers=preflight_headers(method="DELETE")
-    )
+    response = app.test_client().options("/api/things", headers=preflight_headers(method="DELETE"))
     assert response.headers["Access-Control-Allow-Methods"] == "DELETE, GET, POST"
 
 

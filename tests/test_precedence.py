@@ -1,0 +1,192 @@
+"""Which routes have a policy, and which layer wins for each option."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+from .conftest import EARTH, cors_headers
+
+MARS = "https://mars.com"
+VENUS = "https://venus.com"
+
+
+def max_age_of(app: Flask, path: str, method: str = "GET") -> str | None:
+    response = app.test_client().options(
+        path, headers={"Origin": EARTH, "Access-Control-Request-Method": method}
+    )
+    assert response.status_code == 204, response.status
+    return response.headers.get("Access-Control-Max-Age")
+
+
+def build(layers: set[str]) -> Flask:
+    """An app where each named layer sets max_age to its own value (1-6, 6 highest)."""
+    app = Flask(__name__)
+    if "config" in layers:
+        app.config["CORS_MAX_AGE"] = 2
+    api = Blueprint("api", __name__)
+    cors = CrossOrigin(max_age=3) if "kwargs" in layers else CrossOrigin()
+    if "blueprint" in layers:
+        cors.init_app(api, max_age=5)
+    view = api.get("/api/thing")(
+        cross_origin(max_age=6)(lambda: "ok") if "decorator" in layers else lambda: "ok"
+    )
+    del view
+    app.register_blueprint(api)
+    resources: Any = {"/api/*": {"max_age": 4}} if "resources" in layers else "/api/*"
+    cors.init_app(app, resources=resources)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("layers", "expected"),
+    [
+        (set(), None),
+        ({"config"}, "2"),
+        ({"config", "kwargs"}, "3"),
+        ({"config", "kwargs", "resources"}, "4"),
+        ({"config", "kwargs", "resources", "blueprint"}, "5"),
+        ({"config", "kwargs", "resources", "blueprint", "decorator"}, "6"),
+        ({"config", "decorator"}, "6"),
+        ({"resources", "config"}, "4"),
+        ({"blueprint", "kwargs"}, "5"),
+    ],
+)
+def test_each_option_comes_from_the_highest_layer_that_sets_it(
+    layers: set[str], expected: str | None
+) -> None:
+    assert max_age_of(build(layers), "/api/thing") == expected
+
+
+def test_precedence_is_per_option_so_lower_layers_fill_the_gaps() -> None:
+    app = Flask(__name__)
+    app.config.update(CORS_ORIGINS=[EARTH], CORS_MAX_AGE=100)
+
+    @app.put("/thing")
+    @cross_origin(methods=["PUT"])
+    def thing() -> str:
+        return "ok"
+
+    CrossOrigin(app, allow_headers=["X-Trace"])
+    response = app.test_client().options(
+        "/thing",
+        headers={
+            "Origin": EARTH,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "x-trace",
+        },
+    )
+    assert cors_headers(response) == {
+        "Access-Control-Allow-Origin": EARTH,
+        "Access-Control-Allow-Methods": "PUT",
+        "Access-Control-Allow-Headers": "X-Trace",
+        "Access-Control-Max-Age": "100",
+    }
+
+
+def test_init_app_options_override_constructor_options() -> None:
+    app = Flask(__name__)
+
+    @app.put("/x")
+    @cross_origin()
+    def x() -> str:
+        return "ok"
+
+    CrossOrigin(max_age=1).init_app(app, max_age=7)
+    assert max_age_of(app, "/x", "PUT") == "7"
+
+
+def test_extension_alone_opens_nothing() -> None:
+    app = Flask(__name__)
+    app.get("/x")(lambda: "ok")
+    CrossOrigin(app, origins=EARTH)
+    response = app.test_client().get("/x", headers={"Origin": EARTH})
+    assert cors_headers(response) == {}
+
+
+@pytest.mark.parametrize(
+    ("resources", "rule", "covered"),
+    [
+        ("/api/*", "/api/items/<int:id>", True),
+        ("/api/*", "/apix", False),
+        ("/api/*", "/API/items", False),
+        ("/api/*", "/other/api/items", False),
+        ("*", "/anything", True),
+        (["/a/*", "/b"], "/b", True),
+        (["/a/*", "/b"], "/b/c", False),
+        (re.compile(r"/v[0-9]+/.*"), "/v2/items", True),
+        (re.compile(r"/v[0-9]+/.*"), "/x/v2/items", False),
+        ("/files.txt", "/filesXtxt", False),
+    ],
+)
+def test_resources_pattern_is_matched_against_the_whole_rule_case_sensitively(
+    resources: Any, rule: str, covered: bool
+) -> None:
+    app = Flask(__name__)
+    app.add_url_rule(rule, "view", lambda **kw: "ok")
+    CrossOrigin(app, resources=resources)
+    state = app.extensions["crossorigin"]
+    policy = state.policy_for(next(r for r in app.url_map.iter_rules() if r.endpoint == "view"))
+    assert (policy is not None) is covered
+
+
+def test_first_matching_resources_entry_wins_in_the_order_given() -> None:
+    app = Flask(__name__)
+    app.get("/api/admin/users")(lambda: "ok")
+    CrossOrigin(app, resources={"/api/admin/*": {"max_age": 1}, "/api/*": {"max_age": 2}})
+    assert max_age_of(app, "/api/admin/users") == "1"
+
+
+def test_blueprint_policy_covers_its_routes_and_nested_ones_override_parents() -> None:
+    app = Flask(__name__)
+    cors = CrossOrigin()
+    parent = Blueprint("parent", __name__, url_prefix="/p")
+    child = Blueprint("child", __name__, url_prefix="/c")
+    cors.init_app(parent, origins=MARS, max_age=10)
+    cors.init_app(child, max_age=20)
+    parent.get("/own")(lambda: "own")
+    child.get("/deep")(lambda: "deep")
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    app.get("/outside")(lambda: "outside")
+    cors.init_app(app)
+
+    client = app.test_client()
+    deep = client.options(
+        "/p/c/deep", headers={"Origin": MARS, "Access-Control-Request-Method": "GET"}
+    )
+    assert deep.headers["Access-Control-Max-Age"] == "20"
+    assert deep.headers["Access-Control-Allow-Origin"] == MARS
+    own = client.get("/p/own", headers={"Origin": MARS})
+    assert own.headers["Access-Control-Allow-Origin"] == MARS
+    assert cors_headers(client.get("/outside", headers={"Origin": MARS})) == {}
+
+
+def test_policy_source_names_the_layer_that_covers_the_route() -> None:
+    app = Flask(__name__)
+    cors = CrossOrigin()
+    api = Blueprint("api", __name__)
+    cors.init_app(api)
+    api.add_url_rule("/bp", "bp", lambda: "ok")
+    app.register_blueprint(api)
+    app.add_url_rule("/res/x", "res", lambda: "ok")
+    app.add_url_rule("/dec", "dec", cross_origin()(lambda: "ok"))
+    app.add_url_rule("/none", "none", lambda: "ok")
+    cors.init_app(app, resources="/res/*")
+    state = app.extensions["crossorigin"]
+    sources = {
+        rule.rule: (p.source if (p := state.policy_for(rule)) else None)
+        for rule in app.url_map.iter_rules()
+    }
+    assert sources == {
+        "/static/<path:filename>": None,
+        "/bp": "blueprint",
+        "/res/x": "resources",
+        "/dec": "decorator",
+        "/none": None,
+    }

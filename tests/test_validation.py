@@ -1,0 +1,188 @@
+"""Validation: a bad configuration fails when it is written, with a message that says the fix."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
+
+from .conftest import EARTH, make_app
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"origins": "*", "supports_credentials": True}, "list the origins"),
+        (
+            {"origins": EARTH, "supports_credentials": True, "expose_headers": "*"},
+            "expose_headers='*' with supports_credentials=True",
+        ),
+        ({"origins": "https://earth.com/"}, "has a path"),
+        ({"origins": "https://earth.com/api"}, "has a path"),
+        ({"origins": "https://earth.com?x=1"}, "looks like a regular expression"),
+        ({"origins": "https://earth.com#top"}, "has a fragment"),
+        ({"origins": "https://user:pw@earth.com"}, "has user info"),
+        ({"origins": "earth.com"}, "has no scheme; an origin is scheme://host[:port]"),
+        ({"origins": "https://earth.com:99999"}, "invalid port"),
+        ({"origins": r"https://.*\.earth\.com"}, "looks like a regular expression"),
+        ({"origins": "^https://earth.com$"}, "pass re.compile("),
+        ({"origins": "https://(api|www).earth.com"}, "looks like a regular expression"),
+        ({"origins": "https://api*.earth.com"}, "only allowed as '*.' right after the scheme"),
+        ({"origins": "https://earth.com, https://mars.com"}, "give several origins as a list"),
+        ({"origins": ["*", EARTH]}, "'*' allows every origin, so it must stand alone"),
+        ({"origins": []}, "allows no origin"),
+        ({"origins": 42}, "is not an origin"),
+        ({"origins": [EARTH, 42]}, "is not an origin"),
+        ({"origins": re.compile(rb"https://earth.com")}, "bytes pattern"),
+        ({"methods": "GET POST"}, "is not an HTTP token"),
+        ({"methods": ["GET", "CONNECT"]}, "'CONNECT' is a forbidden method"),
+        ({"methods": "trace"}, "'TRACE' is a forbidden method"),
+        ({"methods": "TRACK"}, "forbidden method"),
+        ({"methods": "*"}, "list the methods"),
+        ({"methods": []}, "names nothing"),
+        ({"allow_headers": ["X-Ok", "Bad Header"]}, "'Bad Header' is not an HTTP token"),
+        ({"allow_headers": ["*", "X-Ok"]}, "'*' must stand alone"),
+        ({"allow_headers": 3}, "is not a name or a list of names"),
+        ({"expose_headers": ["X:Trace"]}, "is not an HTTP token"),
+        ({"expose_headers": "Set-Cookie"}, "browsers never expose"),
+        ({"max_age": -1}, "max_age: -1 is negative"),
+        ({"max_age": 1.5}, "max_age: 1.5 is not an integer"),
+        ({"max_age": "600"}, "is not an integer"),
+        ({"max_age": True}, "is not an integer"),
+        ({"max_age": timedelta(seconds=1.5)}, "not a whole number of seconds"),
+        ({"supports_credentials": "yes"}, "supports_credentials: 'yes' is not a bool"),
+        ({"allow_private_network": 1}, "is not a bool"),
+    ],
+)
+def test_invalid_option_raises_cors_config_error_naming_option_and_fix(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(CorsConfigError) as decorator_error:
+        cross_origin(**options)
+    assert message in str(decorator_error.value)
+    with pytest.raises(CorsConfigError) as app_error:
+        CrossOrigin(Flask(__name__), **options)
+    assert message in str(app_error.value)
+
+
+def test_cors_config_error_is_a_value_error() -> None:
+    assert issubclass(CorsConfigError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [("support_credentials", "supports_credentials"), ("origin", "origins"), ("zzz", None)],
+)
+def test_unknown_option_is_a_type_error_listing_valid_names(
+    name: str, suggestion: str | None
+) -> None:
+    with pytest.raises(TypeError) as error:
+        cross_origin(**{name: True})
+    text = str(error.value)
+    assert f"unknown option {name!r}" in text
+    assert "valid options: origins, methods, allow_headers, expose_headers" in text
+    if suggestion:
+        assert f"did you mean {suggestion!r}" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["send_wildcard", "always_send", "vary_header", "automatic_options", "intercept_exceptions"],
+)
+def test_flask_cors_only_option_raises_with_what_to_do_instead(name: str) -> None:
+    with pytest.raises(CorsConfigError, match=f"{name} is a flask-cors option: .*remove {name}"):
+        CrossOrigin(Flask(__name__), **{name: True})
+
+
+def test_resources_is_app_level_only() -> None:
+    with pytest.raises(CorsConfigError, match="resources is an app-level option"):
+        cross_origin(resources="/api/*")
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "message"),
+    [
+        ({"CORS_ORIGINS": "earth.com"}, CorsConfigError, "has no scheme"),
+        ({"CORS_SUPPORTS_CREDENTIALS": "yes"}, CorsConfigError, "is not a bool"),
+        ({"CORS_SUPPORT_CREDENTIALS": True}, TypeError, "did you mean 'supports_credentials'"),
+        ({"CORS_SEND_WILDCARD": False}, CorsConfigError, "flask-cors option"),
+        ({"CORS_RESOURCES": 42}, CorsConfigError, "resources: 42 is not a pattern"),
+        ({"CORS_RESOURCES": ["api/*"]}, CorsConfigError, "is not a path pattern"),
+    ],
+)
+def test_invalid_config_key_fails_at_init_app(
+    config: dict[str, object], error: type[Exception], message: str
+) -> None:
+    app = Flask(__name__)
+    app.config.update(config)
+    with pytest.raises(error, match=re.escape(message)):
+        CrossOrigin(app)
+
+
+def test_resources_entry_with_bad_options_fails_at_init_app() -> None:
+    with pytest.raises(CorsConfigError, match=r"resources\['/api/\*'\].*origins='\*'"):
+        CrossOrigin(
+            Flask(__name__),
+            resources={"/api/*": {"origins": "*", "supports_credentials": True}},
+        )
+
+
+def test_credentials_inherited_by_a_resources_entry_fail_naming_the_rule() -> None:
+    app = Flask(__name__)
+    app.get("/api/me")(lambda: "me")
+    with pytest.raises(CorsConfigError, match=r"rule '/api/me'.*origins='\*'"):
+        CrossOrigin(app, supports_credentials=True, resources="/api/*")
+
+
+def test_credentials_inherited_into_a_star_policy_fail_at_init_app_naming_the_endpoint() -> None:
+    app = Flask(__name__)
+
+    @app.get("/account")
+    @cross_origin(supports_credentials=True)
+    def account() -> str:
+        return "ok"
+
+    with pytest.raises(CorsConfigError, match=r"endpoint 'account' .*origins='\*'"):
+        CrossOrigin(app)
+
+
+def test_bad_combination_on_a_route_added_after_init_app_fails_at_first_request() -> None:
+    app = make_app()
+
+    @app.get("/account")
+    @cross_origin(supports_credentials=True)
+    def account() -> str:
+        return "ok"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(CorsConfigError, match="endpoint 'account'"):
+        app.test_client().get("/plain-or-anything")
+
+
+def test_max_age_above_chromium_cap_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        cross_origin(max_age=86400)
+    assert "Chromium caps the preflight cache at 7200 s" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "header"), [(0, "0"), (600, "600"), (timedelta(minutes=10), "600")]
+)
+def test_valid_max_age_is_sent_as_whole_seconds(value: object, header: str) -> None:
+    app = make_app()
+
+    @app.put("/x")
+    @cross_origin(max_age=value)
+    def x() -> str:
+        return "ok"
+
+    response = app.test_client().options(
+        "/x", headers={"Origin": EARTH, "Access-Control-Request-Method": "PUT"}
+    )
+    assert response.headers["Access-Control-Max-Age"] == header
