@@ -92,6 +92,8 @@ class CorsState:
     defaults: dict[str, object]
     resources: tuple[tuple[re.Pattern[str], dict[str, object]], ...]
     policies: dict[int, tuple[Rule, Policy | None]] = field(default_factory=dict)
+    #: False until the first request has resolved every rule (routes added after init_app).
+    ready: bool = False
 
     # Resolution: once per rule.
 
@@ -187,6 +189,9 @@ class CorsState:
 
     def answer_preflight(self) -> Response | None:
         """``before_request``: answer a CORS preflight without calling the view or other hooks."""
+        if not self.ready:
+            self.resolve_all()
+            self.ready = True
         environ = request.environ
         if request.method != "OPTIONS":
             return None
