@@ -1,0 +1,339 @@
+"""What a browser checks: the Fetch standard's CORS rules, as plain functions.
+
+``flask cors check`` acts out a ``fetch()`` against the app with these. Nothing here
+knows about Flask: a request is a method and a list of ``(name, value)`` headers, a
+response is a status and a :class:`~werkzeug.datastructures.Headers`. Where Chromium
+departs from the standard, the standard is followed and the message says so.
+Failure messages use the words of Chromium's console, so a user can match them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from werkzeug.datastructures import Headers
+
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+#: Fetch, "Methods": the ones ``fetch()`` upper-cases; any other keeps its case.
+NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+
+#: Fetch, "forbidden request-header": a script cannot set these; ``fetch()`` drops them.
+FORBIDDEN_REQUEST_HEADERS = frozenset(
+    {
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "access-control-request-private-network",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+    }
+)
+FORBIDDEN_REQUEST_PREFIXES = ("proxy-", "sec-")
+
+SAFELISTED_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+#: Fetch, "CORS-safelisted request-header": the limits on one value, and on all of them.
+MAX_SAFELISTED_VALUE = 128
+MAX_SAFELISTED_TOTAL = 1024
+#: Fetch, "CORS-unsafe request-header byte" (besides 0x00-0x1F other than HT, and DEL).
+_UNSAFE_BYTES = frozenset(b'"():<>?@[\\]{}')
+_LANGUAGE_BYTES = frozenset(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz *,-.;="
+)
+_SINGLE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+_HTTP_WHITESPACE = " \t\r\n"
+
+#: Fetch, "CORS-safelisted response-header name": readable without being exposed.
+SAFELISTED_RESPONSE_HEADERS = frozenset(
+    {
+        "cache-control",
+        "content-language",
+        "content-length",
+        "content-type",
+        "expires",
+        "last-modified",
+        "pragma",
+    }
+)
+FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+
+
+class Blocked(NamedTuple):
+    """Why a browser blocks: Chromium's console message, and the option that decides it."""
+
+    message: str
+    option: str
+
+
+PREFLIGHT_FAILED = "Response to preflight request doesn't pass access control check: "
+
+
+# The request: method normalisation and the safelists.
+
+
+def normalize_method(method: str) -> str:
+    """Fetch, "normalize a method": only the six well-known methods are upper-cased."""
+    upper = method.upper()
+    return upper if upper in NORMALIZED_METHODS else method
+
+
+def is_forbidden_request_header(name: str) -> bool:
+    lower = name.lower()
+    return lower in FORBIDDEN_REQUEST_HEADERS or lower.startswith(FORBIDDEN_REQUEST_PREFIXES)
+
+
+def _has_unsafe_byte(value: bytes) -> bool:
+    return any((b < 0x20 and b != 0x09) or b == 0x7F or b in _UNSAFE_BYTES for b in value)
+
+
+def mime_essence(value: str) -> str | None:
+    """The essence (``type/subtype``, lower-cased) per WHATWG MIME Sniffing, "parse a MIME type".
+
+    Parameters are ignored, as the parser does; ``None`` when the value does not parse
+    (``text /plain``, ``text/plain,``, ``/plain``).
+    """
+    value = value.strip(_HTTP_WHITESPACE)
+    mime_type, slash, rest = value.partition("/")
+    if not slash or not TOKEN.fullmatch(mime_type):
+        return None
+    subtype = rest.partition(";")[0].rstrip(_HTTP_WHITESPACE)
+    if not TOKEN.fullmatch(subtype):
+        return None
+    return f"{mime_type}/{subtype}".lower()
+
+
+def _is_single_range_from_start(value: str) -> bool:
+    """Fetch, "parse a single range header value" without whitespace, and no suffix range."""
+    match = _SINGLE_RANGE.fullmatch(value)
+    if match is None or not match[1]:
+        return False
+    return not match[2] or int(match[1]) <= int(match[2])
+
+
+def why_not_safelisted(name: str, value: str) -> str | None:
+    """Why ``name: value`` is not a CORS-safelisted request-header, or None when it is.
+
+    Fetch, "CORS-safelisted request-header". A header given without a value has the
+    empty value, which passes for ``Accept`` and the two language headers only.
+    """
+    raw = value.encode("latin-1")
+    lower = name.lower()
+    if len(raw) > MAX_SAFELISTED_VALUE:
+        return f"its value is {len(raw)} bytes, over the {MAX_SAFELISTED_VALUE}-byte limit"
+    if lower == "accept":
+        return "its value has a CORS-unsafe byte" if _has_unsafe_byte(raw) else None
+    if lower in ("accept-language", "content-language"):
+        if any(b not in _LANGUAGE_BYTES for b in raw):
+            return "its value has a byte other than 0-9 A-Z a-z space * , - . ; ="
+        return None
+    if lower == "content-type":
+        if _has_unsafe_byte(raw):
+            return "its value has a CORS-unsafe byte"
+        essence = mime_essence(value)
+        if essence not in SAFELISTED_CONTENT_TYPES:
+            shown = "does not parse" if essence is None else f"is {essence}"
+            return (
+                f"its MIME type {shown}, not application/x-www-form-urlencoded, "
+                "multipart/form-data or text/plain"
+            )
+        return None
+    if lower == "range":
+        if not _is_single_range_from_start(value):
+            return "it is not a single range bytes=N- or bytes=N-M"
+        return None
+    return "only Accept, Accept-Language, Content-Language, Content-Type and Range can be"
+
+
+def unsafe_request_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Fetch, "CORS-unsafe request-header names": lower-cased name -> why it is unsafe.
+
+    Sorted by name, as ``Access-Control-Request-Headers`` lists them. When the
+    safelisted values add up to more than 1024 bytes, they all become unsafe.
+    """
+    unsafe: dict[str, str] = {}
+    potentially_unsafe: list[str] = []
+    total = 0
+    for name, value in headers:
+        reason = why_not_safelisted(name, value)
+        if reason is None:
+            potentially_unsafe.append(name)
+            total += len(value.encode("latin-1"))
+        else:
+            unsafe.setdefault(name.lower(), reason)
+    if total > MAX_SAFELISTED_TOTAL:
+        for name in potentially_unsafe:
+            unsafe.setdefault(
+                name.lower(),
+                f"the safelisted values add up to {total} bytes, over {MAX_SAFELISTED_TOTAL}",
+            )
+    return dict(sorted(unsafe.items()))
+
+
+def access_control_request_headers(unsafe: Sequence[str]) -> str:
+    """Fetch, "CORS-preflight fetch" step 5: sorted lower-case names, joined by ``,`` alone."""
+    return ",".join(sorted(name.lower() for name in unsafe))
+
+
+# The response: the CORS check, the preflight's checks, what JS can read.
+
+
+def _combined(headers: Headers, name: str) -> str | None:
+    """Fetch, "get": several lines of one header are combined with ``", "``."""
+    values = headers.getlist(name)
+    if not values:
+        return None
+    return ", ".join(v.strip(" \t") for v in values)
+
+
+def header_list(headers: Headers, name: str) -> list[str] | None:
+    """Fetch, "extract header list values" for a ``#token`` header; None if one is no token."""
+    value = _combined(headers, name)
+    if value is None:
+        return []
+    items = [item.strip(" \t") for item in value.split(",")]
+    items = [item for item in items if item]
+    return items if all(TOKEN.fullmatch(item) for item in items) else None
+
+
+def cors_check(headers: Headers, origin: str, credentials: bool) -> Blocked | None:
+    """Fetch, "CORS check": run on every response of a CORS request but the preflight's."""
+    allowed = _combined(headers, "Access-Control-Allow-Origin")
+    if allowed is None:
+        return Blocked(
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+            "origins",
+        )
+    if allowed == "*" and not credentials:
+        return None
+    if allowed == "*":
+        return Blocked(
+            "The value of the 'Access-Control-Allow-Origin' header in the response must not be "
+            "the wildcard '*' when the request's credentials mode is 'include'.",
+            "origins",
+        )
+    if allowed != origin:
+        if "," in allowed:
+            return Blocked(
+                f"The 'Access-Control-Allow-Origin' header contains multiple values "
+                f"'{allowed}', but only one is allowed.",
+                "origins",
+            )
+        return Blocked(
+            f"The 'Access-Control-Allow-Origin' header has a value '{allowed}' that is not "
+            "equal to the supplied origin.",
+            "origins",
+        )
+    if not credentials:
+        return None
+    allow_credentials = _combined(headers, "Access-Control-Allow-Credentials") or ""
+    if allow_credentials != "true":
+        return Blocked(
+            f"The value of the 'Access-Control-Allow-Credentials' header in the response is "
+            f"'{allow_credentials}' which must be 'true' when the request's credentials mode "
+            "is 'include'.",
+            "supports_credentials",
+        )
+    return None
+
+
+def check_preflight(
+    status: int,
+    headers: Headers,
+    origin: str,
+    method: str,
+    unsafe_headers: Sequence[str],
+    credentials: bool,
+) -> Blocked | None:
+    """Fetch, "CORS-preflight fetch" step 7, in the order Chromium reports failures."""
+    if 300 <= status < 400 and "Location" in headers:
+        return Blocked("Redirect is not allowed for a preflight request.", "-")
+    failed = cors_check(headers, origin, credentials)
+    if failed is not None:
+        return Blocked(PREFLIGHT_FAILED + failed.message, failed.option)
+    if not 200 <= status <= 299:
+        return Blocked(PREFLIGHT_FAILED + "It does not have HTTP ok status.", "-")
+    methods = header_list(headers, "Access-Control-Allow-Methods")
+    if methods is None:
+        return Blocked(
+            "Cannot parse Access-Control-Allow-Methods response header field in preflight "
+            "response.",
+            "methods",
+        )
+    allowed_headers = header_list(headers, "Access-Control-Allow-Headers")
+    if allowed_headers is None:
+        return Blocked(
+            "Cannot parse Access-Control-Allow-Headers response header field in preflight "
+            "response.",
+            "allow_headers",
+        )
+    if (
+        method not in methods
+        and method not in SAFELISTED_METHODS
+        and (credentials or "*" not in methods)
+    ):
+        return Blocked(
+            f"Method {method} is not allowed by Access-Control-Allow-Methods in preflight "
+            "response.",
+            "methods",
+        )
+    listed = {name.lower() for name in allowed_headers}
+    header_denied = (
+        "Request header field {} is not allowed by Access-Control-Allow-Headers in "
+        "preflight response."
+    )
+    # Fetch: "CORS non-wildcard request-header name"; Chromium still lets '*' cover it.
+    if "authorization" in unsafe_headers and "authorization" not in listed:
+        return Blocked(header_denied.format("authorization"), "allow_headers")
+    for name in unsafe_headers:
+        if name not in listed and (credentials or "*" not in listed):
+            return Blocked(header_denied.format(name), "allow_headers")
+    return None
+
+
+def why_hidden(name: str, headers: Headers, credentials: bool) -> str | None:
+    """Why JS cannot read response header ``name`` (Fetch, "CORS filtered response"), or None."""
+    lower = name.lower()
+    if lower in FORBIDDEN_RESPONSE_HEADERS:
+        return f"{name} is a forbidden response header name: JS never reads it"
+    if name not in headers:
+        return f"the response has no {name} header"
+    if lower in SAFELISTED_RESPONSE_HEADERS:
+        return None
+    exposed = {item.lower() for item in header_list(headers, "Access-Control-Expose-Headers") or []}
+    if lower in exposed:
+        return None
+    if "*" in exposed and not credentials:
+        return None
+    if "*" in exposed:
+        return (
+            "Access-Control-Expose-Headers is '*', which with credentials names a header "
+            f"called '*', not {name}"
+        )
+    if credentials:
+        return (
+            f"{name} is not listed in Access-Control-Expose-Headers (with credentials it must "
+            "be named there: '*' would not cover it)"
+        )
+    return f"{name} is not listed in Access-Control-Expose-Headers"
