@@ -190,3 +190,43 @@ def test_policy_source_names_the_layer_that_covers_the_route() -> None:
         "/dec": "decorator",
         "/none": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "header", "expected"),
+    [
+        ("CORS_ORIGINS", [MARS], "Access-Control-Allow-Origin", MARS),
+        ("CORS_METHODS", ["PUT", "GET"], "Access-Control-Allow-Methods", "PUT, GET"),
+        ("CORS_ALLOW_HEADERS", ["X-Trace"], "Access-Control-Allow-Headers", "X-Trace"),
+        ("CORS_SUPPORTS_CREDENTIALS", True, "Access-Control-Allow-Credentials", "true"),
+        ("CORS_MAX_AGE", 42, "Access-Control-Max-Age", "42"),
+        ("CORS_ALLOW_PRIVATE_NETWORK", True, "Access-Control-Allow-Private-Network", "true"),
+        ("CORS_RESOURCES", "/open/*", "Access-Control-Allow-Origin", MARS),
+    ],
+)
+def test_every_option_can_be_set_as_a_cors_config_key(
+    key: str, value: object, header: str, expected: str
+) -> None:
+    app = Flask(__name__)
+    app.config.update({"CORS_ORIGINS": [MARS], "CORS_RESOURCES": "/open/*", key: value})
+    app.put("/open/door")(lambda: "ok")
+    CrossOrigin(app)
+    asks = {
+        "Origin": MARS,
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "x-trace",
+    }
+    if key == "CORS_ALLOW_PRIVATE_NETWORK":
+        asks["Access-Control-Request-Private-Network"] = "true"
+    response = app.test_client().options("/open/door", headers=asks)
+    assert response.status_code == 204
+    assert response.headers.get(header) == expected
+
+
+def test_expose_headers_can_be_set_as_a_cors_config_key() -> None:
+    app = Flask(__name__)
+    app.config.update(CORS_EXPOSE_HEADERS=["X-Trace"], CORS_RESOURCES="*")
+    app.get("/x")(lambda: "ok")
+    CrossOrigin(app)
+    response = app.test_client().get("/x", headers={"Origin": MARS})
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Trace"

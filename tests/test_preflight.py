@@ -52,7 +52,7 @@ def test_refused_preflight_is_403_without_allow_headers_and_view_not_called(
     assert app.calls == []  # type: ignore[attr-defined]
 
 
-def test_preflight_for_header_outside_allow_headers_list_is_refused() -> None:
+def test_requested_headers_are_matched_ignoring_case_and_others_refused() -> None:
     app = make_app()
 
     @app.put("/data")
@@ -67,6 +67,8 @@ def test_preflight_for_header_outside_allow_headers_list_is_refused() -> None:
     assert ok.headers["Access-Control-Allow-Headers"] == "Content-Type, X-Trace"
     refused = client.options("/data", headers=preflight_headers(method="PUT", headers="x-other"))
     assert refused.status_code == 403
+    shouted = client.options("/data", headers=preflight_headers(method="PUT", headers="X-TRACE"))
+    assert shouted.status_code == 204
 
 
 def test_any_header_policy_lists_requested_names_and_never_sends_star(
