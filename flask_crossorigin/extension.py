@@ -292,11 +292,18 @@ class CrossOrigin:
     """
 
     def __init__(self, app: Flask | Blueprint | None = None, **options: Any) -> None:
+        if isinstance(app, Blueprint):
+            # CrossOrigin(blueprint, **options) is the blueprint's policy, not app defaults.
+            self._options: dict[str, Any] = {}
+            self.init_app(app, **options)
+            return
         check_option_names(options, "CrossOrigin()", APP_OPTIONS)
+        for name, value in options.items():  # fail here, not at a later init_app
+            if name == "resources":
+                _parse_resources(value)
+            else:
+                parse_option(name, value)
         self._options = dict(options)
-        self._parsed = {k: parse_option(k, v) for k, v in options.items() if k != "resources"}
-        if "resources" in options:
-            _parse_resources(options["resources"])
         if app is not None:
             self.init_app(app)
 

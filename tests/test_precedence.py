@@ -167,6 +167,17 @@ def test_blueprint_policy_covers_its_routes_and_nested_ones_override_parents() -
     assert cors_headers(client.get("/outside", headers={"Origin": MARS})) == {}
 
 
+def test_blueprint_given_to_the_constructor_gets_the_constructor_options() -> None:
+    app = Flask(__name__)
+    api = Blueprint("api", __name__)
+    CrossOrigin(api, origins=MARS)
+    api.add_url_rule("/x", "x", lambda: "ok")
+    app.register_blueprint(api)
+    CrossOrigin(app)
+    response = app.test_client().get("/x", headers={"Origin": MARS})
+    assert response.headers["Access-Control-Allow-Origin"] == MARS
+
+
 def test_policy_source_names_the_layer_that_covers_the_route() -> None:
     app = Flask(__name__)
     cors = CrossOrigin()
