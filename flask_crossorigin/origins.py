@@ -22,6 +22,11 @@ OriginCheck = Callable[[str], bool]
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
+#: Longer than any origin a browser can send (a DNS name has at most 253 characters).
+#: Longer values are refused before patterns, regexes or callables see them, so a huge
+#: ``Origin`` of many labels costs no more than a short one.
+MAX_ORIGIN_LENGTH = 512
+
 # What a browser can put in ``Origin``: scheme "://" host [":" port]. Anything else
 # (a path, spaces, CR/LF, a list) is refused before a regex or a callable sees it,
 # so neither can let a malformed value through into ``Access-Control-Allow-Origin``.
@@ -165,7 +170,7 @@ class OriginMatcher:
             return True
         if not (self.subdomains or self.regexes or self.checks):
             return False
-        if not SERIALIZED_ORIGIN.fullmatch(origin):
+        if len(origin) > MAX_ORIGIN_LENGTH or not SERIALIZED_ORIGIN.fullmatch(origin):
             return False
         if self.subdomains:
             scheme, _, hostport = origin.partition("://")

@@ -323,6 +323,11 @@ class Policy:
                     return [], Refusal(
                         "Access-Control-Request-Headers is malformed", request_headers, "-"
                     )
+                if name == "*" and self.supports_credentials:
+                    # Echoed, it would put '*' in a credentialed Access-Control-Allow-Headers.
+                    return [], Refusal(
+                        "a header named '*' cannot be allowed with credentials", name, "-"
+                    )
                 if not self.allow_any_header and name.lower() not in self.allowed_headers:
                     return [], Refusal("request header is not allowed", name, "allow_headers")
                 requested.append(name)
