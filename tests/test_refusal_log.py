@@ -1,0 +1,251 @@
+"""The refusal log: one INFO line on ``flask_crossorigin`` per refused request, and no more.
+
+API.md, "Tools for the user": the line names the endpoint, the rule that refused the
+request and the offending value, quoted and cut short, so that a request cannot forge
+a log line or flood the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+EARTH = "https://earth.com"
+VENUS = "https://venus.com"
+
+
+@pytest.fixture
+def app() -> Flask:
+    app = Flask("mars")
+    app.config.update(TESTING=True)
+    CrossOrigin(app)
+
+    @app.route("/oxygen-data", methods=["POST", "PUT"])
+    @cross_origin(origins=EARTH, methods=["POST"], allow_headers=["Content-Type"])
+    def oxygen_data() -> str:
+        return "stored"
+
+    @app.get("/crater/")
+    @cross_origin(origins=EARTH)
+    def crater() -> str:
+        return "deep"
+
+    @app.get("/public")
+    @cross_origin()
+    def public() -> str:
+        return "open"
+
+    @app.get("/flaky")
+    @cross_origin(origins=[EARTH, lambda origin: 1 / 0 == 0])
+    def flaky() -> str:
+        return "flaky"
+
+    return app
+
+
+@pytest.fixture
+def refusals(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """``caplog``, capturing ``flask_crossorigin`` from INFO up while the test runs."""
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    return caplog
+
+
+def info_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "flask_crossorigin" and r.levelno == logging.INFO
+    ]
+
+
+def preflight(client: FlaskClient, path: str, origin: str, method: str, **headers: str) -> int:
+    environ = {"HTTP_ORIGIN": origin, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": method}
+    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
+    return client.options(path, environ_overrides=environ).status_code
+
+
+class Refused(NamedTuple):
+    origin: str
+    method: str
+    headers: dict[str, str]
+    rule: str
+    value: str
+    option: str
+
+
+REFUSED_PREFLIGHTS = {
+    "origin": Refused(VENUS, "POST", {}, "origin is not allowed", VENUS, "origins"),
+    "method": Refused(EARTH, "PUT", {}, "method is not allowed", "PUT", "methods"),
+    "method no view serves": Refused(
+        EARTH,
+        "DELETE",
+        {},
+        "no view with a CORS policy serves this method on this URL",
+        "DELETE",
+        "methods",
+    ),
+    "header": Refused(
+        EARTH,
+        "POST",
+        {"access_control_request_headers": "content-type,x-trace"},
+        "request header is not allowed",
+        "x-trace",
+        "allow_headers",
+    ),
+    "private network": Refused(
+        EARTH,
+        "POST",
+        {"access_control_request_private_network": "true"},
+        "private network access is not allowed",
+        "true",
+        "allow_private_network",
+    ),
+    "malformed request headers": Refused(
+        EARTH,
+        "POST",
+        {"access_control_request_headers": "x(trace)"},
+        "Access-Control-Request-Headers is malformed",
+        "x(trace)",
+        "-",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_PREFLIGHTS.values(), ids=REFUSED_PREFLIGHTS.keys())
+def test_refused_preflight_logs_one_line_naming_endpoint_rule_and_value(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture, case: Refused
+) -> None:
+    status = preflight(client, "/oxygen-data", case.origin, case.method, **case.headers)
+
+    assert status == 403
+    (line,) = info_lines(refusals)
+    assert line.startswith("CORS preflight refused for endpoint 'oxygen_data': ")
+    assert case.rule in line
+    assert repr(case.value) in line
+    assert f"(option {case.option})" in line
+
+
+def test_preflight_redirected_by_trailing_slash_logs_one_line(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture
+) -> None:
+    assert preflight(client, "/crater", VENUS, "GET") == 403
+    (line,) = info_lines(refusals)
+    assert "endpoint 'crater'" in line
+    assert repr(VENUS) in line
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/crater/"), ("POST", "/oxygen-data")])
+def test_actual_request_from_refused_origin_logs_one_line(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture, method: str, path: str
+) -> None:
+    response = client.open(path, method=method, headers={"Origin": VENUS})
+
+    assert response.status_code == 200
+    (line,) = info_lines(refusals)
+    assert line.startswith(f"CORS {method} request refused for endpoint ")
+    assert f"origin is not allowed: {VENUS!r} (option origins)" in line
+
+
+def test_redirect_answering_a_refused_origin_logs_one_line(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/crater", headers={"Origin": VENUS})
+
+    assert response.status_code == 308
+    (line,) = info_lines(refusals)
+    assert "endpoint 'crater'" in line
+
+
+def test_raising_origin_check_logs_one_refusal_besides_its_error(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/flaky", headers={"Origin": VENUS})
+
+    assert response.status_code == 200
+    (line,) = info_lines(refusals)
+    assert repr(VENUS) in line
+    errors = [r for r in refusals.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert isinstance(errors[0].exc_info and errors[0].exc_info[1], ZeroDivisionError)
+
+
+ALLOWED = {
+    "allowed preflight": lambda c: preflight(
+        c, "/oxygen-data", EARTH, "POST", access_control_request_headers="content-type"
+    ),
+    "allowed actual request": lambda c: c.post("/oxygen-data", headers={"Origin": EARTH}),
+    "any origin": lambda c: c.get("/public", headers={"Origin": VENUS}),
+    "no Origin": lambda c: c.post("/oxygen-data"),
+    "no Origin, redirect": lambda c: c.get("/crater"),
+    "OPTIONS without Origin": lambda c: c.options(
+        "/oxygen-data", headers={"Access-Control-Request-Method": "DELETE"}
+    ),
+    "OPTIONS without request method": lambda c: c.options(
+        "/oxygen-data", headers={"Origin": EARTH}
+    ),
+    "route without policy": lambda c: c.get("/static/x", headers={"Origin": VENUS}),
+    "unknown URL": lambda c: c.get("/nowhere", headers={"Origin": VENUS}),
+}
+
+
+@pytest.mark.parametrize("send", ALLOWED.values(), ids=ALLOWED.keys())
+def test_no_line_for_requests_that_are_not_refused(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture, send: object
+) -> None:
+    assert callable(send)
+    send(client)
+
+    assert info_lines(refusals) == []
+
+
+@pytest.mark.parametrize("kind", ["preflight", "actual"])
+def test_ten_kilobyte_origin_is_cut_short(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture, kind: str
+) -> None:
+    origin = "https://" + "a" * 10_240 + ".com"
+    if kind == "preflight":
+        preflight(client, "/oxygen-data", origin, "POST")
+    else:
+        client.post("/oxygen-data", environ_overrides={"HTTP_ORIGIN": origin})
+
+    (line,) = info_lines(refusals)
+    assert len(line) < 250
+    assert "https://aaaa" in line
+    assert "..." in line
+    assert "a" * 100 not in line
+
+
+FORGED = "https://earth.com\r\nINFO:flask_crossorigin:CORS request allowed"
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c: preflight(c, "/oxygen-data", FORGED, "POST"),
+        lambda c: c.post("/oxygen-data", environ_overrides={"HTTP_ORIGIN": FORGED}),
+        lambda c: preflight(
+            c, "/oxygen-data", EARTH, "POST", access_control_request_headers="x-a\r\nx-b"
+        ),
+        lambda c: preflight(c, "/oxygen-data", EARTH, "PO\r\nST"),
+    ],
+    ids=["preflight origin", "actual origin", "request headers", "request method"],
+)
+def test_cr_lf_in_a_value_cannot_start_a_new_log_line(
+    client: FlaskClient,
+    refusals: pytest.LogCaptureFixture,
+    send: object,
+) -> None:
+    assert callable(send)
+    send(client)
+
+    (line,) = info_lines(refusals)
+    assert "\r" not in line
+    assert "\n" not in line
+    assert "\\r\\n" in line or "\\n" in line
+    assert len(refusals.text.splitlines()) == 1
