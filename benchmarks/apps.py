@@ -19,6 +19,9 @@ from typing import Any
 from flask import Flask
 
 KINDS = ("bare", "flask-cors", "ours")
+#: Not a contender: bare Flask plus a no-op ``before_request`` and ``after_request``
+#: (bound methods, like ours), the least any hook-based extension can cost.
+FLOOR = "noop-hooks"
 MODES = ("resources", "decorator")
 
 ALLOWED_METHODS = ["GET", "POST"]
@@ -48,9 +51,17 @@ def _view(index: int) -> Callable[[], str]:
     return view
 
 
+class _NoopHooks:
+    def before(self) -> None:
+        return None
+
+    def after(self, response: Any) -> Any:
+        return response
+
+
 def build_app(kind: str, mode: str, routes: int, origins: int) -> Flask:
     """One benchmark app; see the module docstring."""
-    if kind not in KINDS or mode not in MODES:
+    if kind not in (*KINDS, FLOOR) or mode not in MODES:
         raise ValueError(f"kind must be one of {KINDS} and mode one of {MODES}")
     app = Flask(f"bench_{kind.replace('-', '_')}_{mode}")
     allowed = origin_list(origins)
@@ -75,6 +86,10 @@ def build_app(kind: str, mode: str, routes: int, origins: int) -> Flask:
 
         if mode == "resources":
             CORS(app, resources={r"/api/*": {"origins": allowed}})
+    elif kind == FLOOR:
+        hooks = _NoopHooks()
+        app.before_request_funcs.setdefault(None, []).insert(0, hooks.before)
+        app.after_request(hooks.after)
     elif kind == "ours":
         from flask_crossorigin import CrossOrigin
 

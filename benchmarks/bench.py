@@ -35,7 +35,8 @@ from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apps import (  # noqa: E402
+from apps import (
+    FLOOR,
     KINDS,
     MODES,
     REFUSED_ORIGIN,
@@ -126,6 +127,8 @@ def calibrate(wsgi: Wsgi, environ: Environ, batch_s: float, min_n: int, max_n: i
 
 def check(kind: str, scenario: str, wsgi: Wsgi, environ: Environ, scale: int) -> None:
     """Fail loudly if an app does not answer as the benchmark assumes."""
+    if kind == FLOOR:
+        kind = "bare"
     status, header_list, _ = run_once(wsgi, environ)
     headers = {k.lower(): v for k, v in header_list}
     acao = headers.get("access-control-allow-origin")
@@ -169,30 +172,35 @@ def measure_scale(
     rounds: int,
     batch_s: float,
     log: Callable[[str], None],
+    kinds: tuple[str, ...] = KINDS,
 ) -> list[Cell]:
     started = time.perf_counter()
     bare = build_app("bare", "resources", scale, scale)
+    floor = build_app(FLOOR, "resources", scale, scale) if FLOOR in kinds else None
     apps: dict[tuple[str, str], Wsgi] = {}
     for mode in modes:
         apps[("bare", mode)] = bare.wsgi_app
+        if floor is not None:
+            apps[(FLOOR, mode)] = floor.wsgi_app
         for kind in KINDS[1:]:
             apps[(kind, mode)] = build_app(kind, mode, scale, scale).wsgi_app
     log(f"scale {scale}: apps built in {time.perf_counter() - started:.1f} s")
     environs = {scenario: environ_for(scenario, scale) for scenario in scenarios}
     cells = [
-        Cell(scale, mode, scenario, {k: [] for k in KINDS}, {k: [] for k in KINDS[1:]})
+        Cell(scale, mode, scenario, {k: [] for k in kinds}, {k: [] for k in kinds[1:]})
         for mode in modes
         for scenario in scenarios
     ]
     sizes: dict[tuple[str, str, str], int] = {}
     for cell in cells:
-        for kind in KINDS:
+        for kind in kinds:
             wsgi, environ = apps[(kind, cell.mode)], environs[cell.scenario]
             check(kind, cell.scenario, wsgi, environ, scale)
             sizes[(kind, cell.mode, cell.scenario)] = calibrate(wsgi, environ, batch_s, 3, 20000)
     started = time.perf_counter()
     for round_index in range(rounds):
-        order = KINDS[round_index % 3 :] + KINDS[: round_index % 3]
+        shift = round_index % len(kinds)
+        order = kinds[shift:] + kinds[:shift]
         for cell in cells:
             measured = {}
             for kind in order:
@@ -200,7 +208,7 @@ def measure_scale(
                 wsgi, environ = apps[(kind, cell.mode)], environs[cell.scenario]
                 measured[kind] = time_batch(wsgi, environ, count)
                 cell.times[kind].append(measured[kind])
-            for kind in KINDS[1:]:
+            for kind in kinds[1:]:
                 cell.ratios[kind].append(measured[kind] / measured["bare"])
     log(f"scale {scale}: {rounds} rounds in {time.perf_counter() - started:.1f} s")
     return cells
@@ -211,7 +219,8 @@ def scale_label(scale: int) -> str:
 
 
 def table(cells: list[Cell]) -> str:
-    head = (
+    floor = FLOOR in cells[0].times
+    head: tuple[str, ...] = (
         "routes x origins",
         "mode",
         "request",
@@ -232,8 +241,11 @@ def table(cells: list[Cell]) -> str:
             f"{c.median('ours'):.1f}",
             f"{c.ratio('ours'):.2f}",
         )
+        + ((f"{c.median(FLOOR):.1f}", f"{c.ratio(FLOOR):.2f}") if floor else ())
         for c in cells
     ]
+    if floor:
+        head += ("no-op hooks us", "x bare")
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
     border = "  ".join("=" * w for w in widths)
     lines = [border, "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)), border]
@@ -317,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-ms", type=float, help="target time of one batch (default 25)")
     parser.add_argument("--modes", default=",".join(MODES), help="resources,decorator")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=",".join(SCENARIOS))
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure bare Flask with two no-op hooks"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--profile", choices=SCENARIOS, help="profile ours on one scenario")
     parser.add_argument("--scale", type=int, default=1, help="scale for --profile")
@@ -348,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     cells: list[Cell] = []
     for scale in scales:
-        cells += measure_scale(scale, modes, scenarios, rounds, batch_s, log)
+        kinds = (*KINDS, FLOOR) if args.floor else KINDS
+        cells += measure_scale(scale, modes, scenarios, rounds, batch_s, log, kinds)
     elapsed = time.perf_counter() - started
 
     from importlib.metadata import version
@@ -377,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                             "scale": c.scale,
                             "mode": c.mode,
                             "scenario": c.scenario,
-                            "us": {k: c.median(k) for k in KINDS},
-                            "ratio": {k: c.ratio(k) for k in KINDS[1:]},
+                            "us": {k: c.median(k) for k in c.times},
+                            "ratio": {k: c.ratio(k) for k in c.ratios},
                         }
                         for c in cells
                     ],
