@@ -1,0 +1,275 @@
+"""fetch() from real pages in headless Chromium, against an app that uses flask_crossorigin.
+
+Each scenario states what the browser lets the page do (read the response, or a
+``TypeError``), how many preflights reached the server, how many actual requests did,
+and whether the cookie went with them. Every fetch carries a fresh token in its URL,
+so the browser's preflight cache (keyed by URL) never carries over between scenarios.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pytest
+from flask import Flask, abort, request
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+from .harness import Fetched, Pages, Recorder
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "Bearer moon-key"
+POST_JSON = {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": "[1]"}
+
+
+def create_api(pages: Pages) -> Flask:
+    app = Flask(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.before_request  # registered before CrossOrigin: preflights must never reach it
+    def require_token() -> tuple[dict[str, str], int] | None:
+        if request.path == "/guarded" and request.headers.get("Authorization") != TOKEN:
+            return {"error": "a token is required"}, 401
+        return None
+
+    CrossOrigin(app)
+
+    @app.post("/json")
+    @cross_origin(origins=pages.a, max_age=600)
+    def json_cached() -> Any:
+        return {"got": request.get_json()}
+
+    @app.post("/json-uncached")
+    @cross_origin(origins=pages.a, max_age=0)
+    def json_uncached() -> Any:
+        return {"got": request.get_json()}
+
+    @app.route("/limited", methods=["GET", "POST", "PUT"])
+    @cross_origin(origins=pages.a, methods=["GET", "POST"], allow_headers=["Content-Type"])
+    def limited() -> Any:
+        return {"method": request.method}
+
+    @app.get("/private")
+    @cross_origin(origins=[pages.a, pages.c], supports_credentials=True)
+    def private() -> Any:
+        return {"cookie": request.cookies.get("moon")}
+
+    @app.get("/exposed")
+    @cross_origin(origins=pages.a, expose_headers=["X-Visible"])
+    def exposed() -> Any:
+        return "", {"X-Visible": "shown", "X-Hidden": "kept"}
+
+    @app.route("/patchable", methods=["PATCH"])
+    @cross_origin(origins=pages.a)
+    def patchable() -> Any:
+        return {"method": request.method}
+
+    @app.get("/fails/<kind>")
+    @cross_origin(origins=pages.a)
+    def fails(kind: str) -> Any:
+        if kind == "missing":
+            abort(404)
+        raise RuntimeError("an unhandled error")
+
+    @app.get("/items")
+    @cross_origin(origins=pages.a)
+    def list_items() -> Any:
+        return {"items": []}
+
+    @app.delete("/items")
+    @cross_origin(origins=pages.b)
+    def delete_items() -> Any:
+        return {"deleted": True}
+
+    @app.get("/whoami")
+    @cross_origin(origins=pages.a)
+    def whoami() -> Any:
+        return {"authorization": request.headers.get("Authorization")}
+
+    @app.get("/guarded")
+    @cross_origin(origins=pages.a)
+    def guarded() -> Any:
+        return {"secret": "ice"}
+
+    @app.post("/things/")
+    @cross_origin(origins=pages.a)
+    def things() -> Any:
+        return {"got": request.get_json()}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def api(serve: Callable[[Any], int], pages: Pages, browser: Any) -> tuple[str, Recorder]:
+    """The app on its own port, and a recorder of every request it saw."""
+    app = create_api(pages)
+    recorder = Recorder(app.wsgi_app)
+    app.wsgi_app = recorder  # type: ignore[method-assign]
+    # A Lax cookie for 127.0.0.1: every port of 127.0.0.1 is the same site, localhost is not.
+    browser.get(pages.a + "/")
+    browser.add_cookie({"name": "moon", "value": "cheese", "sameSite": "Lax"})
+    return f"http://127.0.0.1:{serve(app)}", recorder
+
+
+@pytest.fixture
+def fetch(
+    api: tuple[str, Recorder], pages: Pages, fetch_from: Callable[..., Fetched]
+) -> Callable[..., Fetched]:
+    """``fetch("a", "/path", **init)``: fetch the path from page a, b or c with a fresh token."""
+    base, recorder = api
+
+    def run(page: str, path: str, **init: Any) -> Fetched:
+        token = uuid.uuid4().hex
+        url = f"{base}{path}?t={token}"
+        return fetch_from(getattr(pages, page), recorder, url, token, **init)
+
+    return run
+
+
+class Scenario(NamedTuple):
+    """A fetch() from page a, b or c, and what should come of it."""
+
+    page: str
+    path: str
+    init: dict[str, Any]
+    #: The status the page reads, or None when fetch() rejects with a TypeError.
+    status: int | None
+    preflights: int
+    actual: int
+    cookie: bool = False
+    #: The option named in the extension's refusal log line, if it refused anything.
+    refused: str | None = None
+
+
+INCLUDE = {"credentials": "include"}
+X_SECRET = {"method": "POST", "headers": {"X-Secret": "1"}}
+AUTHORIZED = {"headers": {"Authorization": TOKEN}}
+PUT, DELETE = {"method": "PUT"}, {"method": "DELETE"}
+
+SCENARIOS = {
+    "json-post-is-preflighted": Scenario("a", "/json", POST_JSON, 200, 1, 1),
+    "refused-origin-same-site": Scenario("b", "/json", POST_JSON, None, 1, 0, refused="origins"),
+    "refused-origin-cross-site": Scenario("c", "/json", POST_JSON, None, 1, 0, refused="origins"),
+    "allowed-method-and-header": Scenario("a", "/limited", POST_JSON, 200, 1, 1),
+    "method-not-allowed": Scenario("a", "/limited", PUT, None, 1, 0, refused="methods"),
+    "header-not-allowed": Scenario("a", "/limited", X_SECRET, None, 1, 0, refused="allow_headers"),
+    "credentials-include-sends-cookie": Scenario("a", "/private", INCLUDE, 200, 0, 1, True),
+    "credentials-default-sends-no-cookie": Scenario("a", "/private", {}, 200, 0, 1, False),
+    "credentials-preflighted": Scenario(
+        "a", "/private", {**INCLUDE, "headers": {"X-Requested-With": "fetch"}}, 200, 1, 1, True
+    ),
+    "credentials-cross-site-lax-cookie-stays": Scenario("c", "/private", INCLUDE, 200, 0, 1),
+    # CORS guards reading, not sending: the simple GET and its cookie still reach the server.
+    "credentials-refused-origin": Scenario(
+        "b", "/private", INCLUDE, None, 0, 1, cookie=True, refused="origins"
+    ),
+    "lower-case-patch": Scenario("a", "/patchable", {"method": "patch"}, 200, 1, 1),
+    "abort-404-is-readable": Scenario("a", "/fails/missing", {}, 404, 0, 1),
+    "unhandled-500-is-readable": Scenario("a", "/fails/crash", {}, 500, 0, 1),
+    "items-get-from-a": Scenario("a", "/items", {}, 200, 0, 1),
+    "items-delete-from-a": Scenario("a", "/items", DELETE, None, 1, 0, refused="origins"),
+    "items-get-from-b": Scenario("b", "/items", {}, None, 0, 1, refused="origins"),
+    "items-delete-from-b": Scenario("b", "/items", DELETE, 200, 1, 1),
+    "authorization-header": Scenario("a", "/whoami", AUTHORIZED, 200, 1, 1),
+    "auth-hook-with-token": Scenario("a", "/guarded", AUTHORIZED, 200, 1, 1),
+    "auth-hook-401-is-readable": Scenario("a", "/guarded", {}, 401, 0, 1),
+    # 308 to /things/, then a new preflight there (another URL), then the POST.
+    "trailing-slash-redirect": Scenario("a", "/things", POST_JSON, 200, 2, 2),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_fetch_from_page(
+    fetch: Callable[..., Fetched], caplog: pytest.LogCaptureFixture, scenario: Scenario
+) -> None:
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    fetched = fetch(scenario.page, scenario.path, **scenario.init)
+
+    if scenario.status is None:
+        assert fetched.result == {"readable": False, "error": "TypeError: Failed to fetch"}
+        assert any("has been blocked by CORS policy" in line for line in fetched.console)
+    else:
+        assert fetched.result["readable"], fetched.console
+        assert (fetched.result["type"], fetched.result["status"]) == ("cors", scenario.status)
+    assert len(fetched.preflights) == scenario.preflights
+    assert len(fetched.actual) == scenario.actual
+    assert fetched.cookie_arrived is scenario.cookie
+    # Preflights never carry credentials; one that lets the request through is a 204.
+    for preflight in fetched.preflights:
+        assert "Cookie" not in preflight.headers
+        assert "Authorization" not in preflight.headers
+        assert preflight.status == (204 if scenario.actual else 403)
+    refusals = [r.getMessage() for r in caplog.records if r.name == "flask_crossorigin"]
+    if scenario.refused is None:
+        assert refusals == []
+    else:
+        assert any(f"(option {scenario.refused})" in line for line in refusals), refusals
+
+
+@pytest.mark.parametrize(
+    ("path", "max_age", "preflights"), [("/json", "600", 1), ("/json-uncached", "0", 2)]
+)
+def test_second_post_reuses_preflight_only_within_max_age(
+    fetch_from: Callable[..., Fetched],
+    api: tuple[str, Recorder],
+    pages: Pages,
+    path: str,
+    max_age: str,
+    preflights: int,
+) -> None:
+    base, recorder = api
+    token = uuid.uuid4().hex
+    url = f"{base}{path}?t={token}"
+    for _ in range(2):
+        assert fetch_from(pages.a, recorder, url, token, **POST_JSON).result["status"] == 200
+    seen = recorder.seen(token)
+    assert [e.method for e in seen if not e.is_preflight] == ["POST", "POST"]
+    assert [e.response_headers["Access-Control-Max-Age"] for e in seen if e.is_preflight] == [
+        max_age
+    ] * preflights
+
+
+def test_exposed_header_is_readable_and_unexposed_one_hidden(fetch: Callable[..., Fetched]) -> None:
+    fetched = fetch("a", "/exposed")
+
+    assert fetched.result["headers"].get("x-visible") == "shown"
+    assert "x-hidden" not in fetched.result["headers"]
+    assert fetched.actual[0].response_headers["X-Hidden"] == "kept"  # sent, but not shown to JS
+
+
+def test_lower_case_patch_is_allowed_as_spelled(fetch: Callable[..., Fetched]) -> None:
+    fetched = fetch("a", "/patchable", method="patch")
+
+    (preflight,) = fetched.preflights
+    assert preflight.headers["Access-Control-Request-Method"] == "patch"
+    allowed = preflight.response_headers["Access-Control-Allow-Methods"].split(", ")
+    assert "patch" in allowed
+    assert fetched.result["body"] == '{"method":"PATCH"}\n'
+
+
+def test_authorization_is_listed_by_name_in_the_preflight(fetch: Callable[..., Fetched]) -> None:
+    fetched = fetch("a", "/whoami", headers={"Authorization": TOKEN})
+
+    (preflight,) = fetched.preflights
+    assert preflight.headers["Access-Control-Request-Headers"] == "authorization"
+    allowed = preflight.response_headers["Access-Control-Allow-Headers"].lower().split(", ")
+    assert "authorization" in allowed
+    assert "*" not in allowed
+    assert fetched.actual[0].headers["Authorization"] == TOKEN
+
+
+def test_preflight_is_answered_for_the_redirect_target(fetch: Callable[..., Fetched]) -> None:
+    fetched = fetch("a", "/things", **POST_JSON)
+
+    assert [(e.method, e.path, e.status) for e in fetched.seen] == [
+        ("OPTIONS", "/things", 204),
+        ("POST", "/things", 308),
+        ("OPTIONS", "/things/", 204),
+        ("POST", "/things/", 200),
+    ]
+    redirect = fetched.actual[0].response_headers
+    assert redirect["Access-Control-Allow-Origin"] == fetched.actual[0].headers["Origin"]
