@@ -166,28 +166,30 @@ def why_not_safelisted(name: str, value: str) -> str | None:
     return "only Accept, Accept-Language, Content-Language, Content-Type and Range can be"
 
 
+def safelisted_total(headers: Sequence[tuple[str, str]]) -> int:
+    """The bytes of all safelisted values together (each entry of a repeated name counts)."""
+    return sum(
+        len(value.encode("latin-1"))
+        for name, value in headers
+        if why_not_safelisted(name, value) is None
+    )
+
+
 def unsafe_request_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
     """Fetch, "CORS-unsafe request-header names": lower-cased name -> why it is unsafe.
 
-    Sorted by name, as ``Access-Control-Request-Headers`` lists them. When the
-    safelisted values add up to more than 1024 bytes, they all become unsafe.
+    ``headers`` is the header list, one entry per ``headers.append()``. Sorted by
+    name, as ``Access-Control-Request-Headers`` lists them. When the safelisted
+    values add up to more than 1024 bytes, they all become unsafe.
     """
+    total = safelisted_total(headers)
     unsafe: dict[str, str] = {}
-    potentially_unsafe: list[str] = []
-    total = 0
     for name, value in headers:
         reason = why_not_safelisted(name, value)
-        if reason is None:
-            potentially_unsafe.append(name)
-            total += len(value.encode("latin-1"))
-        else:
+        if reason is None and total > MAX_SAFELISTED_TOTAL:
+            reason = f"the safelisted values add up to {total} bytes, over {MAX_SAFELISTED_TOTAL}"
+        if reason is not None:
             unsafe.setdefault(name.lower(), reason)
-    if total > MAX_SAFELISTED_TOTAL:
-        for name in potentially_unsafe:
-            unsafe.setdefault(
-                name.lower(),
-                f"the safelisted values add up to {total} bytes, over {MAX_SAFELISTED_TOTAL}",
-            )
     return dict(sorted(unsafe.items()))
 
 

@@ -145,7 +145,10 @@ class Fetch:
         """The call, as the page's script would write it."""
         init = [f"method: {json.dumps(self.method)}"]
         if self.headers:
-            init.append(f"headers: {json.dumps(dict(self.headers))}")
+            names = {name.lower() for name, _ in self.headers}
+            unique = len(names) == len(self.headers)
+            shown = dict(self.headers) if unique else [list(h) for h in self.headers]
+            init.append(f"headers: {json.dumps(shown)}")
         init.append(f"credentials: {json.dumps(self.mode)}")
         return f"fetch({json.dumps(SERVER + self.path)}, {{{', '.join(init)}}})"
 
@@ -282,8 +285,11 @@ def _explain_preflight(fetch: Fetch, unsafe: dict[str, str], step: int) -> bool:
         click.echo(f"   - method {fetch.method} is CORS-safelisted")
     else:
         click.echo(f"   - method {fetch.method} is not CORS-safelisted (GET, HEAD, POST)")
+    over_total = browser.safelisted_total(fetch.headers) > browser.MAX_SAFELISTED_TOTAL
     for name, value in fetch.headers:
-        reason = unsafe.get(name.lower())
+        reason = browser.why_not_safelisted(name, value)
+        if reason is None and over_total:
+            reason = unsafe[name.lower()]
         if reason is None:
             click.echo(f"   - {name}: {value} is a CORS-safelisted request header")
         else:
@@ -408,18 +414,6 @@ def _parse_header(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _combine(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Repeated names become one ``a, b`` value, as a browser sends them."""
-    combined: dict[str, tuple[str, str]] = {}
-    for name, value in headers:
-        if name.lower() in combined:
-            first, previous = combined[name.lower()]
-            combined[name.lower()] = (first, f"{previous}, {value}")
-        else:
-            combined[name.lower()] = (name, value)
-    return tuple(combined.values())
-
-
 def _parse_origin(origin: str) -> str:
     if origin == "null":
         return origin
@@ -472,7 +466,7 @@ def check_command(
         path=path,
         origin=_parse_origin(origin),
         method=_parse_method(method),
-        headers=_combine([_parse_header(text) for text in headers]),
+        headers=tuple(_parse_header(text) for text in headers),
         credentials=credentials,
     )
     state = _state()

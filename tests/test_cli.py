@@ -1,0 +1,368 @@
+"""``flask cors routes`` and ``flask cors check``, driven through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+import pytest
+from click.testing import Result
+from flask import Blueprint, Flask, redirect, request
+from flask.typing import ResponseReturnValue
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+EARTH = "https://earth.com"
+VENUS = "https://venus.com"
+JSON = "Content-Type: application/json"
+
+
+@pytest.fixture
+def app() -> Flask:
+    """Mars, with one route per policy source, and two that answer CORS by hand."""
+    app = Flask("mars")
+    app.config.update(TESTING=True)
+    cors = CrossOrigin(app, resources="/public/*")
+
+    @app.post("/oxygen-data")
+    @cross_origin(origins=EARTH, max_age=600)
+    def oxygen_data() -> dict[str, bool]:
+        return {"stored": True}
+
+    @app.route("/rovers/<int:rover>", methods=["GET", "PATCH"])
+    @cross_origin(origins=EARTH, allow_headers=["Content-Type"])
+    def rover(rover: int) -> dict[str, int]:
+        return {"rover": rover}
+
+    @app.get("/private")
+    @cross_origin(origins=[EARTH], supports_credentials=True, expose_headers=["X-Trace"])
+    def private() -> ResponseReturnValue:
+        return "secret", {"X-Trace": "abc", "X-Battery": "87"}
+
+    @app.get("/crater/")
+    @cross_origin(origins=EARTH)
+    def crater() -> str:
+        return "deep"
+
+    @app.get("/public/weather")
+    def weather() -> dict[str, int]:
+        return {"celsius": -63}
+
+    missions = Blueprint("missions", __name__, url_prefix="/missions")
+    cors.init_app(missions, origins=[EARTH])
+    missions.add_url_rule("/", "index", lambda: "perseverance")
+    app.register_blueprint(missions)
+
+    @app.get("/admin")
+    def admin() -> str:
+        return "closed"
+
+    # Routes with no policy that send CORS headers themselves, as a hand-written view might.
+    @app.route("/hand-made", methods=["PUT", "OPTIONS"])
+    def hand_made() -> ResponseReturnValue:
+        return "", 204, {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "PUT"}
+
+    @app.route("/moved", methods=["PUT", "OPTIONS"])
+    def moved() -> ResponseReturnValue:
+        return redirect("/oxygen-data")
+
+    return app
+
+
+def run(app: Flask, *args: str) -> Result:
+    return app.test_cli_runner().invoke(args=["cors", *args])
+
+
+# flask cors routes
+
+ROUTES = [
+    # rule, endpoint, methods, source
+    ("/admin", "admin", ["GET"], None),
+    ("/crater/", "crater", ["GET"], "decorator"),
+    ("/hand-made", "hand_made", ["PUT"], None),
+    ("/missions/", "missions.index", ["GET"], "blueprint"),
+    ("/moved", "moved", ["PUT"], None),
+    ("/oxygen-data", "oxygen_data", ["POST"], "decorator"),
+    ("/private", "private", ["GET"], "decorator"),
+    ("/public/weather", "weather", ["GET"], "resources"),
+    ("/rovers/<int:rover>", "rover", ["GET", "PATCH"], "decorator"),
+    ("/static/<path:filename>", "static", ["GET"], None),
+]
+
+
+def test_routes_json_lists_every_rule_with_methods_policy_and_source(app: Flask) -> None:
+    result = run(app, "routes", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["rule"], r["endpoint"], r["methods"], r["source"]) for r in rows] == ROUTES
+    assert all((r["policy"] is None) == (r["source"] is None) for r in rows)
+    oxygen = next(r for r in rows if r["endpoint"] == "oxygen_data")
+    assert oxygen["policy"] == {
+        "origins": [EARTH],
+        "methods": ["POST"],
+        "allow_headers": "*",
+        "expose_headers": None,
+        "supports_credentials": False,
+        "max_age": 600,
+        "allow_private_network": False,
+    }
+    public = next(r for r in rows if r["source"] == "resources")
+    assert public["policy"]["origins"] == ["*"]
+
+
+def test_routes_table_has_aligned_columns_and_one_row_per_rule(app: Flask) -> None:
+    result = run(app, "routes")
+
+    assert result.exit_code == 0, result.output
+    header, dashes, *rows = result.output.splitlines()
+    assert header.split() == [
+        "Rule",
+        "Endpoint",
+        "Methods",
+        "Source",
+        "Origins",
+        "Credentials",
+        "Max-Age",
+        "Exposed",
+        "headers",
+    ]
+    # Every column starts where its dashes start, in every row.
+    starts = [i for i, ch in enumerate(dashes) if ch == "-" and (i == 0 or dashes[i - 1] == " ")]
+    assert len(starts) == 8
+    for line in [header, *rows]:
+        assert all(line[i - 2 : i] == "  " for i in starts[1:]), line
+    cells = {row.split()[0]: row for row in rows}
+    assert list(cells) == [rule for rule, *_ in ROUTES]
+    assert cells["/oxygen-data"][starts[3] :].split()[:5] == ["decorator", EARTH, "no", "600", "-"]
+    assert cells["/private"][starts[3] :].split()[:5] == ["decorator", EARTH, "yes", "-", "X-Trace"]
+    assert cells["/missions/"][starts[3] :].split()[0] == "blueprint"
+    assert cells["/public/weather"][starts[3] :].split()[:2] == ["resources", "*"]
+    assert cells["/admin"][starts[3] :].split() == ["none", "-", "-", "-", "-"]
+
+
+def test_routes_reports_a_bad_policy_as_an_error_without_traceback(app: Flask) -> None:
+    @app.get("/late")
+    @cross_origin(supports_credentials=True)  # inherits origins="*": refused
+    def late() -> str:
+        return "late"
+
+    result = run(app, "routes")
+
+    assert result.exit_code == 1
+    assert "Error: CORS configuration error:" in result.output
+    assert "supports_credentials=True with origins='*'" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# flask cors check
+
+
+class Check(NamedTuple):
+    args: tuple[str, ...]
+    exit_code: int
+    says: tuple[str, ...]
+    never: tuple[str, ...] = ()
+
+
+CHECKS = {
+    "seed story: Earth POSTs JSON to Mars": Check(
+        ("/oxygen-data", "--origin", EARTH, "--method", "POST", "--header", JSON),
+        0,
+        (
+            "Preflight needed? yes",
+            "Content-Type is not a CORS-safelisted request header: its MIME type is "
+            "application/json",
+            "> Access-Control-Request-Method: POST",
+            "> Access-Control-Request-Headers: content-type",
+            "< 204 NO CONTENT",
+            "< Access-Control-Max-Age: 600",
+            "passed: the preflight's checks",
+            "> Content-Type: application/json",
+            "passed: the CORS check",
+            "Verdict: ALLOWED",
+        ),
+    ),
+    "refused origin": Check(
+        ("/oxygen-data", "--origin", VENUS, "--method", "POST", "--header", JSON),
+        1,
+        (
+            "< 403 FORBIDDEN",
+            "blocked: Response to preflight request doesn't pass access control check: "
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+            "server log: CORS preflight refused for endpoint 'oxygen_data': origin is not "
+            f"allowed: {VENUS!r} (option origins)",
+            f"option to change: origins: add {VENUS!r} to origins",
+            f"Access to fetch at 'http://localhost/oxygen-data' from origin '{VENUS}' has been "
+            "blocked by CORS policy",
+        ),
+        ("> POST",),
+    ),
+    "header missing from allow_headers": Check(
+        ("/rovers/1", "--origin", EARTH, "--method", "PATCH", "--header", "X-Trace:1"),
+        1,
+        (
+            "X-Trace is not a CORS-safelisted request header",
+            "> Access-Control-Request-Headers: x-trace",
+            "request header is not allowed: 'x-trace' (option allow_headers)",
+            "option to change: allow_headers: add 'x-trace' to allow_headers",
+            "Verdict: BLOCKED",
+        ),
+        ("> PATCH",),
+    ),
+    "lower-case patch is echoed, so allowed": Check(
+        ("/rovers/1", "--origin", EARTH, "--method", "patch"),
+        0,
+        (
+            "method patch is not CORS-safelisted",
+            "> Access-Control-Request-Method: patch",
+            "< Access-Control-Allow-Methods: GET, PATCH, patch",
+            "> patch /rovers/1",
+            "Verdict: ALLOWED",
+        ),
+    ),
+    "simple request needs no preflight": Check(
+        (
+            "/oxygen-data",
+            "--origin",
+            EARTH,
+            "--method",
+            "post",
+            "--header",
+            "Content-Type: text/plain;charset=UTF-8",
+        ),
+        0,
+        (
+            "Preflight needed? no",
+            "Content-Type: text/plain;charset=UTF-8 is a CORS-safelisted request header",
+            "> POST /oxygen-data",
+            "Verdict: ALLOWED",
+        ),
+        ("OPTIONS",),
+    ),
+    "credentials with an unexposed header": Check(
+        ("/private", "--origin", EARTH, "--credentials", "--expose", "X-Battery"),
+        1,
+        (
+            'credentials: "include"',
+            "< Access-Control-Allow-Credentials: true",
+            "passed: the CORS check",
+            "X-Battery is hidden from JS: X-Battery is not listed in "
+            "Access-Control-Expose-Headers (with credentials it must be named there",
+            "option to change: expose_headers: add 'X-Battery' to expose_headers",
+            "Verdict: BLOCKED (partly)",
+        ),
+    ),
+    "credentials with an exposed header": Check(
+        ("/private", "--origin", EARTH, "--credentials", "--expose", "X-Trace"),
+        0,
+        ("X-Trace is readable by JS", "Verdict: ALLOWED"),
+    ),
+    "credentials on a route without supports_credentials": Check(
+        ("/crater/", "--origin", EARTH, "--credentials"),
+        1,
+        (
+            "blocked: The value of the 'Access-Control-Allow-Credentials' header in the "
+            "response is '' which must be 'true' when the request's credentials mode is "
+            "'include'.",
+            "option to change: supports_credentials",
+        ),
+    ),
+    "refused origin on a simple request": Check(
+        ("/crater/", "--origin", VENUS),
+        1,
+        (
+            "Preflight needed? no",
+            "blocked: No 'Access-Control-Allow-Origin' header is present",
+            "server log: CORS GET request refused for endpoint 'crater'",
+            "option to change: origins",
+        ),
+    ),
+    "redirect to the trailing slash is followed": Check(
+        ("/crater", "--origin", EARTH),
+        0,
+        ("< 308 PERMANENT REDIRECT", "follows the redirect to /crater/", "Verdict: ALLOWED"),
+    ),
+    "redirected preflight": Check(
+        ("/moved", "--origin", EARTH, "--method", "PUT"),
+        1,
+        ("blocked: Redirect is not allowed for a preflight request.",),
+        ("option to change",),
+    ),
+    "hand-made preflight without the header": Check(
+        ("/hand-made", "--origin", EARTH, "--method", "PUT", "--header", "X-Foo:1"),
+        1,
+        (
+            "blocked: Request header field x-foo is not allowed by "
+            "Access-Control-Allow-Headers in preflight response.",
+            "option to change: allow_headers: add 'x-foo' to allow_headers",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CHECKS.values(), ids=CHECKS.keys())
+def test_check_verdict(app: Flask, case: Check) -> None:
+    result = run(app, "check", *case.args)
+
+    assert result.exit_code == case.exit_code, result.output
+    for text in case.says:
+        assert text in result.output
+    for text in case.never:
+        assert text not in result.output
+
+
+def test_check_sends_no_cookie_even_after_a_set_cookie_and_with_credentials(app: Flask) -> None:
+    @app.get("/login")
+    @cross_origin(origins=[EARTH], supports_credentials=True)
+    def login() -> ResponseReturnValue:
+        response = redirect("/private")
+        response.set_cookie("session", "s3cret")
+        return response
+
+    cookies: list[str | None] = []
+    app.before_request(lambda: cookies.append(request.headers.get("Cookie")))
+
+    result = run(app, "check", "/login", "--origin", EARTH, "--credentials")
+
+    assert result.exit_code == 0, result.output
+    assert "follows the redirect to /private" in result.output
+    assert cookies == [None, None]
+
+
+USAGE_ERRORS = {
+    "header name with a space": (["--header", "X Trace:1"], "is not a header name"),
+    "header without a name": (["--header", ":1"], "is not a header name"),
+    "forbidden header": (["--header", "Cookie: a=1"], "forbidden request header"),
+    "header value with a newline": (["--header", "X-A: 1\n2"], "CR, LF or NUL"),
+    "path without a slash": (["--path", "oxygen-data"], "must start with '/'"),
+    "origin with a path": (["--origin", "https://earth.com/"], "has a path"),
+    "origin without a scheme": (["--origin", "earth.com"], "has no scheme"),
+    "origin not serialized": (["--origin", "https://Earth.com:443"], "'https://earth.com'"),
+    "forbidden method": (["--method", "trace"], "forbidden method"),
+    "method that is no token": (["--method", "GE T"], "not an HTTP method name"),
+}
+
+
+@pytest.mark.parametrize(("extra", "message"), USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_check_usage_error_exits_2(app: Flask, extra: list[str], message: str) -> None:
+    path = "/oxygen-data"
+    if extra[0] == "--path":
+        path, extra = extra[1], []
+    origin = EARTH
+    if extra and extra[0] == "--origin":
+        origin, extra = extra[1], []
+
+    result = run(app, "check", path, "--origin", origin, *extra)
+
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Verdict" not in result.output
+
+
+def test_check_without_origin_is_a_usage_error(app: Flask) -> None:
+    result = run(app, "check", "/oxygen-data")
+
+    assert result.exit_code == 2
+    assert "--origin" in result.output
