@@ -129,6 +129,7 @@ PAGE = """<!doctype html>
   h3 { font-size: .95rem; margin: .5rem 0 .25rem; }
   table { border-collapse: collapse; font: 12px ui-monospace, monospace; width: 100%; }
   td { border-bottom: 1px solid #ddd; padding: 2px 6px; word-break: break-all; }
+  td:first-child { white-space: nowrap; width: 1%; }
   tr.cors td { background: #fff4d6; font-weight: 600; }
 </style></head>
 <body>

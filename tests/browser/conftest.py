@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from .harness import FETCH, Fetched, Pages, Recorder
+from .harness import FETCH, TIMEOUT, Fetched, Pages, Recorder
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -32,8 +32,6 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--disable-sync",
 )
-#: Upper bound, in seconds, of every wait on the browser.
-TIMEOUT = 10
 
 
 def _missing_browser() -> str | None:

@@ -9,6 +9,9 @@ from urllib.parse import parse_qs
 
 from werkzeug.datastructures import EnvironHeaders, Headers
 
+#: Upper bound, in seconds, of every wait on the browser.
+TIMEOUT = 10
+
 FETCH = """
 const [url, init, done] = arguments;
 fetch(url, init).then(
