@@ -360,6 +360,10 @@ def run_check(app: Flask, fetch: Fetch, expose: Sequence[str]) -> bool:
         _print_exchange(fetch.method, fetch.path, sent, got)
         blocked = browser.cors_check(got.response.headers, fetch.origin, fetch.credentials)
         if blocked is not None:
+            click.echo(
+                f"   note: the app did run this request (status {got.response.status_code}); "
+                "CORS only keeps the page from reading the answer"
+            )
             _report_blocked(fetch, url, blocked, got, list(unsafe))
             return False
         click.echo("   passed: the CORS check")

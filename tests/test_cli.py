@@ -275,6 +275,7 @@ CHECKS = {
         (
             "Preflight needed? no",
             "blocked: No 'Access-Control-Allow-Origin' header is present",
+            "note: the app did run this request (status 200)",
             "server log: CORS GET request refused for endpoint 'crater'",
             "option to change: origins",
         ),
