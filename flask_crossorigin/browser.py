@@ -15,12 +15,11 @@ from typing import NamedTuple
 
 from werkzeug.datastructures import Headers
 
-TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+from .policy import TOKEN
 
 #: Fetch, "Methods": the ones ``fetch()`` upper-cases; any other keeps its case.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
-FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 
 #: Fetch, "forbidden request-header": a script cannot set these; ``fetch()`` drops them.
 FORBIDDEN_REQUEST_HEADERS = frozenset(

@@ -23,7 +23,7 @@ from flask.cli import AppGroup
 from . import browser
 from .errors import CorsConfigError
 from .origins import SERIALIZED_ORIGIN, normalise_origin
-from .policy import Refusal
+from .policy import FORBIDDEN_METHODS, Refusal
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse
@@ -436,7 +436,7 @@ def _parse_origin(origin: str) -> str:
 def _parse_method(method: str) -> str:
     if not browser.TOKEN.fullmatch(method):
         raise click.UsageError(f"--method {method!r} is not an HTTP method name")
-    if method.upper() in browser.FORBIDDEN_METHODS:
+    if method.upper() in FORBIDDEN_METHODS:
         raise click.UsageError(f"--method {method}: fetch() refuses a forbidden method")
     return browser.normalize_method(method)
 
