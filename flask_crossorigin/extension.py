@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
 from .decorator import OPTIONS_ATTR, view_options
@@ -178,9 +178,15 @@ class CorsState:
         """The policy of the route this (actual) request reached, or would after a redirect."""
         rule = request.url_rule
         if rule is None:
-            if not isinstance(request.routing_exception, RequestRedirect):
+            routing = request.routing_exception
+            if isinstance(routing, MethodNotAllowed):
+                # A 405 is an error response of this URL: readable, like a 404 (the
+                # rule that answers OPTIONS here is the one that covers the URL).
+                rule = self.target_rule("OPTIONS")
+            elif isinstance(routing, RequestRedirect):
+                rule = self.target_rule(request.method)
+            else:
                 return None, None
-            rule = self.target_rule(request.method)
             if rule is None:
                 return None, None
         return rule, self.policy_for(rule)
@@ -210,7 +216,8 @@ class CorsState:
         refusal: Refusal | None
         if policy is None:
             # No view serves this method here; refuse if the URL itself is covered.
-            covering = req.url_rule
+            # (a URL that redirects is covered by the rule it redirects to)
+            covering = req.url_rule or self.target_rule("OPTIONS")
             if covering is None or self.policy_for(covering) is None:
                 return None
             endpoint = covering.endpoint
