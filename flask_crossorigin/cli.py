@@ -23,7 +23,7 @@ from flask.cli import AppGroup
 from . import browser
 from .errors import CorsConfigError
 from .origins import SERIALIZED_ORIGIN, normalise_origin
-from .policy import FORBIDDEN_METHODS, Refusal
+from .policy import FORBIDDEN_METHODS, TOKEN, Refusal
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse
@@ -397,7 +397,7 @@ def run_check(app: Flask, fetch: Fetch, expose: Sequence[str]) -> bool:
 def _parse_header(text: str) -> tuple[str, str]:
     name, _, value = text.partition(":")
     name, value = name.strip(), value.strip(" \t")
-    if not browser.TOKEN.fullmatch(name):
+    if not TOKEN.fullmatch(name):
         raise click.UsageError(
             f"--header {text!r}: {name!r} is not a header name; write NAME or NAME:VALUE, "
             "e.g. --header 'Content-Type: application/json'"
@@ -434,7 +434,7 @@ def _parse_origin(origin: str) -> str:
 
 
 def _parse_method(method: str) -> str:
-    if not browser.TOKEN.fullmatch(method):
+    if not TOKEN.fullmatch(method):
         raise click.UsageError(f"--method {method!r} is not an HTTP method name")
     if method.upper() in FORBIDDEN_METHODS:
         raise click.UsageError(f"--method {method}: fetch() refuses a forbidden method")
@@ -464,7 +464,7 @@ def check_command(
     if not path.startswith("/"):
         raise click.UsageError(f"PATH {path!r} must start with '/', e.g. /api/items")
     for name in expose:
-        if not browser.TOKEN.fullmatch(name):
+        if not TOKEN.fullmatch(name):
             raise click.UsageError(f"--expose {name!r} is not a header name")
     fetch = Fetch(
         path=path,
