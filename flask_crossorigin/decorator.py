@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from flask import current_app
@@ -15,12 +15,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The attribute that carries parsed options on a view function or a blueprint.
 OPTIONS_ATTR = "_crossorigin_options"
+#: On an undecorated function: the wrappers made from it, to catch @cross_origin written
+#: above @app.route (the route then holds the bare function and the policy is lost).
+WRAPPERS_ATTR = "_crossorigin_wrappers"
 
 _MISSING_EXTENSION = (
     "view {name!r} is decorated with @cross_origin, but this app has no CrossOrigin "
     "extension, so nothing would send its CORS headers; call CrossOrigin(app) "
     "(or cors.init_app(app)) where the app is created"
 )
+
+
+def lost_decoration(view: object, registered: Iterable[object]) -> bool:
+    """Whether ``view`` was given to ``@cross_origin`` but only its bare self is registered."""
+    wrappers = getattr(view, WRAPPERS_ATTR, None)
+    if not wrappers or view_options(view) is not None:
+        return False
+    registered_ids = {id(function) for function in registered}
+    return not any(id(wrapper) in registered_ids for wrapper in wrappers)
 
 
 def view_options(view: object) -> Mapping[str, object] | None:
@@ -40,8 +52,6 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         name = getattr(view, "__name__", repr(view))
-        # Marked too, so the policy holds when @cross_origin is written above @app.route.
-        setattr(view, OPTIONS_ATTR, parsed)
         wrapper: Callable[..., Any]
         if inspect.iscoroutinefunction(view):
 
@@ -62,6 +72,9 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
 
             wrapper = sync_wrapper
         setattr(wrapper, OPTIONS_ATTR, parsed)
+        # Only the wrapper carries the policy: the bare function may serve other routes.
+        wrappers = view.__dict__.setdefault(WRAPPERS_ATTR, [])
+        wrappers.append(wrapper)
         return cast(F, wrapper)
 
     return decorate

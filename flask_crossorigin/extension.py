@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from .decorator import OPTIONS_ATTR, view_options
+from .decorator import OPTIONS_ATTR, lost_decoration, view_options
 from .errors import CorsConfigError
 from .policy import (
     APP_OPTIONS,
@@ -114,7 +114,13 @@ class CorsState:
             if blueprint_options is not None:
                 merged.update(blueprint_options)
                 source = "blueprint"
-        decorator_options = view_options(self.app.view_functions.get(endpoint))
+        view = self.app.view_functions.get(endpoint)
+        decorator_options = view_options(view)
+        if decorator_options is None and lost_decoration(view, self.app.view_functions.values()):
+            raise CorsConfigError(
+                f"endpoint {endpoint!r}: @cross_origin is written above @app.route, so the "
+                "route was registered without it; put @cross_origin below @app.route"
+            )
         if decorator_options is not None:
             merged.update(decorator_options)
             source = "decorator"

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.views import View
 
-from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
 from .conftest import EARTH
 
@@ -72,7 +72,7 @@ def test_decorator_keeps_name_docstring_and_signature() -> None:
     assert inspect.signature(decorated) == inspect.signature(view)
 
 
-def test_decorator_written_above_route_still_gives_the_policy() -> None:
+def test_decorator_written_above_route_fails_at_init_app_instead_of_doing_nothing() -> None:
     app = Flask(__name__)
 
     @cross_origin(origins=EARTH)
@@ -80,9 +80,22 @@ def test_decorator_written_above_route_still_gives_the_policy() -> None:
     def x() -> str:
         return "ok"
 
+    with pytest.raises(CorsConfigError, match=r"put @cross_origin below @app\.route"):
+        CrossOrigin(app)
+
+
+def test_bare_function_shared_with_a_decorated_route_gets_no_policy() -> None:
+    app = Flask(__name__)
+
+    def handler() -> str:
+        return "secret"
+
+    app.add_url_rule("/public", "public", cross_origin()(handler))
+    app.add_url_rule("/admin", "admin", handler)
     CrossOrigin(app)
-    response = app.test_client().get("/x", headers={"Origin": EARTH})
-    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+    client = app.test_client()
+    assert client.get("/public").headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/admin").headers
 
 
 def test_async_view_keeps_working_and_gets_headers() -> None:

@@ -345,12 +345,6 @@ def test_narrower_resource_listed_first_wins() -> None:
     assert client.get("/api/a", headers=evil).headers.get(ACAO) == "*"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="@cross_origin also marks the function it wraps (so that it works above "
-    "@app.route), so another route that reuses the same undecorated function inherits the "
-    "policy; see the issue-5 report",
-)
 def test_decorating_a_shared_view_does_not_open_its_other_routes() -> None:
     app = Flask("shared")
     CrossOrigin(app)
