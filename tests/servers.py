@@ -1,0 +1,238 @@
+"""Real servers on loopback for the shared-cache and load tests: gunicorn, and Varnish in front.
+
+Each server is a subprocess started on a free 127.0.0.1 port, waited for with a
+bounded loop, and terminated (then killed) when its ``with`` block ends. The apps that
+gunicorn serves are built here by :func:`create_app`, so that gunicorn can import them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+from flask import Flask, Response, request
+
+from flask_crossorigin import CrossOrigin, cross_origin
+
+ROOT = Path(__file__).resolve().parent.parent
+EARTH = "https://earth.com"
+MARS = "https://mars.test"
+VARNISHD = shutil.which("varnishd") or next(
+    (path for path in ("/usr/sbin/varnishd",) if os.path.exists(path)), None
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def require_varnishd() -> str:
+    """The varnishd path; skip without it, except in CI, where a missing cache is a failure."""
+    if VARNISHD is None:
+        message = "varnishd not found: install Varnish (Debian: apt-get install varnish)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI must run the shared-cache test")
+        pytest.skip(message)
+    return VARNISHD
+
+
+# The apps gunicorn serves.
+
+
+def create_app(kind: str) -> Flask:
+    """``cache``: responses marked cacheable, each carrying which backend call made it.
+    ``load``: a few routes with different policies for the load test."""
+    app = Flask(f"served-{kind}")
+    calls = itertools.count(1)
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        # Registered before the extension, so it runs after it (Flask runs them in reverse).
+        if kind == "cache":
+            response.headers["Cache-Control"] = "public, max-age=60"
+            response.headers["X-Backend-Call"] = f"{os.getpid()}-{next(calls)}"
+            if request.endpoint == "no_vary":
+                del response.headers["Vary"]  # the control: what a cache does without Vary
+        return response
+
+    CrossOrigin(app)
+    listed = {"origins": [EARTH, MARS]}
+
+    @app.route("/listed", methods=["GET", "PUT", "DELETE"])
+    @cross_origin(**listed)
+    def listed_view() -> str:
+        return "listed"
+
+    @app.route("/credentials", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH, "https://*.mars.test"], supports_credentials=True)
+    def credentials() -> str:
+        return "credentials"
+
+    @app.route("/star", methods=["GET", "PUT"])
+    @cross_origin(origins="*")
+    def star() -> str:
+        return "star"
+
+    @app.route("/no-vary", endpoint="no_vary")
+    @cross_origin(**listed)
+    def no_vary() -> str:
+        return "no vary"
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
+# Processes.
+
+
+def _wait_until_serving(
+    port: int, process: subprocess.Popen[bytes], what: str, log: IO[bytes]
+) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            output = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{what} exited with status {process.returncode}:\n{output}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/plain")
+            connection.getresponse().read()
+            connection.close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer on 127.0.0.1:{port} within 20 s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def gunicorn(kind: str, workers: int = 1, threads: int = 4) -> Iterator[int]:
+    """Serve ``create_app(kind)`` with gunicorn's threaded workers; yields the port."""
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--keep-alive",
+                "30",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(ROOT),
+                "--log-level",
+                "warning",
+                f"tests.servers:create_app({kind!r})",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_serving(port, process, "gunicorn", log)
+            yield port
+        finally:
+            _stop(process)
+
+
+CACHING_VCL = """vcl 4.1;
+
+backend app {{ .host = "127.0.0.1"; .port = "{port}"; }}
+
+# Cache preflights as a CDN configured to do so would: OPTIONS is looked up in the
+# cache (the builtin VCL would pass it), keyed on method and URL, and Varnish keeps one
+# variant per value of each header the response's Vary names.
+sub vcl_recv {{
+    if (req.method == "OPTIONS") {{
+        set req.http.X-Cached-Method = req.method;
+        return (hash);
+    }}
+}}
+
+sub vcl_hash {{
+    hash_data(req.method);
+}}
+
+sub vcl_backend_fetch {{
+    # Varnish turns a cache miss into a GET; send the OPTIONS as it came.
+    if (bereq.http.X-Cached-Method) {{
+        set bereq.method = bereq.http.X-Cached-Method;
+        unset bereq.http.X-Cached-Method;
+    }}
+}}
+
+sub vcl_backend_response {{
+    if (bereq.method == "OPTIONS") {{
+        set beresp.ttl = 60s;
+        return (deliver);
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def varnish(backend_port: int) -> Iterator[int]:
+    """Varnish on a free loopback port in front of ``backend_port``; yields its port."""
+    varnishd = require_varnishd()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="varnish-") as workdir, tempfile.TemporaryFile() as log:
+        vcl = Path(workdir, "cache.vcl")
+        vcl.write_text(CACHING_VCL.format(port=backend_port))
+        process = subprocess.Popen(
+            [
+                varnishd,
+                "-F",  # foreground: the process is ours to stop
+                "-j",
+                "none",  # no privilege separation jail, so it also runs as root in CI
+                "-a",
+                f"127.0.0.1:{port}",
+                "-f",
+                str(vcl),
+                "-n",
+                str(Path(workdir, "instance")),
+                "-s",
+                "malloc,32m",
+                "-T",
+                "none",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_serving(port, process, "varnishd", log)
+            yield port
+        finally:
+            _stop(process)
