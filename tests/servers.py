@@ -67,6 +67,9 @@ def create_app(kind: str) -> Flask:
             response.headers["X-Backend-Call"] = f"{os.getpid()}-{next(calls)}"
             if request.endpoint == "no_vary":
                 del response.headers["Vary"]  # the control: what a cache does without Vary
+        else:
+            # Lets the load test check that each answer belongs to its own request.
+            response.headers["X-Request-Id"] = request.headers.get("X-Request-Id", "")
         return response
 
     CrossOrigin(app)
