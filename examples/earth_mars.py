@@ -31,7 +31,8 @@ def create_mars(earth_origin: str) -> Flask:
 
     @mars.after_request
     def record(response: Response) -> Response:
-        # Registered before CrossOrigin, so it runs after its hook and sees the CORS headers.
+        # Flask runs after_request hooks last-registered first, so this one, registered
+        # before CrossOrigin, sees the final headers (preflight answers included).
         if request.path == "/oxygen-data":
             kind = "preflight" if request.method == "OPTIONS" else "post"
             seen[kind] = {
@@ -104,11 +105,10 @@ def serve(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--earth-port", type=int, default=int(os.environ.get("EARTH_PORT", 5000)))
     parser.add_argument("--mars-port", type=int, default=int(os.environ.get("MARS_PORT", 5001)))
     args = parser.parse_args()
-    earth_url, mars_url, stop = serve(args.host, args.earth_port, args.mars_port)
+    earth_url, mars_url, stop = serve("127.0.0.1", args.earth_port, args.mars_port)
     print(f"Earth: {earth_url}/  (open this, then press the button)")
     print(f"Mars:  {mars_url}/oxygen-data  (allows {earth_url} only)")
     try:
