@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/load.py                    # GET with an allowed Origin, 3 rounds of 6 s
+    python benchmarks/load.py                    # GET with an allowed Origin, 5 rounds of 6 s
     python benchmarks/load.py --preflight        # also the preflight
     python benchmarks/load.py --duration 10 --rounds 5 --workers 4
 
@@ -138,7 +138,7 @@ def run_wrk(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=6, help="seconds of each wrk run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2-4)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c")
