@@ -116,6 +116,14 @@ class CorsState:
                 source = "blueprint"
         view = self.app.view_functions.get(endpoint)
         decorator_options = view_options(view)
+        view_class: type | None = getattr(view, "view_class", None)
+        for name in getattr(view_class, "methods", None) or ():
+            if view_options(getattr(view_class, name.lower(), None)) is not None:
+                raise CorsConfigError(
+                    f"endpoint {endpoint!r}: @cross_origin on a method of "
+                    f"{getattr(view_class, '__name__', '?')} would be ignored; "
+                    "put it on the class: decorators = [cross_origin(...)]"
+                )
         if decorator_options is None and lost_decoration(view, self.app.view_functions.values()):
             raise CorsConfigError(
                 f"endpoint {endpoint!r}: @cross_origin is written above @app.route, so the "
@@ -137,19 +145,28 @@ class CorsState:
         return policy
 
     def resolve_all(self) -> None:
-        """Resolve every rule not seen yet, so a bad combination fails all at once."""
+        """Resolve every rule not seen yet, so a bad combination fails all at once.
+
+        The rules that resolve are cached even when another fails: at the first
+        request, only the misconfigured route answers 500 (with the error logged by
+        Flask), and the others are not resolved again.
+        """
+        errors: list[CorsConfigError] = []
         for rule in self.app.url_map.iter_rules():
             entry = self.policies.get(id(rule))
             if entry is None or entry[0] is not rule:
-                self.resolve(rule)
+                try:
+                    self.resolve(rule)
+                except CorsConfigError as error:
+                    errors.append(error)
+        if errors:
+            raise errors[0]
 
     def policy_for(self, rule: Rule) -> Policy | None:
         entry = self.policies.get(id(rule))
         if entry is not None and entry[0] is rule:
             return entry[1]
-        self.resolve_all()
-        entry = self.policies.get(id(rule))
-        return entry[1] if entry is not None and entry[0] is rule else self.resolve(rule)
+        return self.resolve(rule)
 
     # Matching a URL to the rule that will serve it.
 
@@ -172,7 +189,10 @@ class CorsState:
                 matched, _args = adapter.match(path, method=method, return_rule=True)
                 return matched
             except RequestRedirect as redirect:
-                path = unquote(urlsplit(redirect.new_url).path)
+                target = urlsplit(redirect.new_url)
+                if target.netloc and target.netloc != request.host:
+                    return None  # another site's URL: none of this app's policies apply
+                path = unquote(target.path)
                 root = request.script_root
                 if root and path.startswith(root):
                     path = path[len(root) :]
@@ -202,8 +222,8 @@ class CorsState:
     def answer_preflight(self) -> Response | None:
         """``before_request``: answer a CORS preflight without calling the view or other hooks."""
         if not self.ready:
-            self.resolve_all()
             self.ready = True
+            self.resolve_all()
         # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         environ = req.environ
@@ -270,29 +290,27 @@ class CorsState:
         # The names present, in one pass: each `name in headers` that misses raises and
         # catches a KeyError inside werkzeug, which costs more than this whole scan.
         present = {name.lower() for name, _ in headers}
-        if policy.static_headers is not None:
-            for name, value in policy.static_headers:
-                if name.lower() not in present:
-                    headers.add(name, value)
-            return response
-        if "vary" in present:
-            add_vary(headers, ("Origin",))
+        if policy.static_headers is None:
+            if "vary" in present:
+                add_vary(headers, ("Origin",))
+            else:
+                headers.add("Vary", "Origin")
+        if "access-control-allow-origin" in present:
+            return response  # the view answered CORS itself; mixing the two could widen it
+        refusal = None
+        if req.method not in policy.methods and req.method != "OPTIONS":
+            refusal = Refusal("method is not allowed", req.method, "methods")
+        elif policy.static_headers is not None:
+            headers.extend(policy.static_headers)
+        elif origin is None:
+            pass
+        elif policy.origins.allows(origin):
+            headers.add("Access-Control-Allow-Origin", origin)
+            headers.extend(policy.echo_headers)
         else:
-            headers.add("Vary", "Origin")
-        if origin is None:
-            return response
-        if policy.origins.allows(origin):
-            if "access-control-allow-origin" not in present:
-                headers.add("Access-Control-Allow-Origin", origin)
-            for name, value in policy.echo_headers:
-                if name.lower() not in present:
-                    headers.add(name, value)
-        else:
-            _log_refusal(
-                rule.endpoint if rule else None,
-                Refusal("origin is not allowed", origin, "origins"),
-                f"{req.method} request",
-            )
+            refusal = Refusal("origin is not allowed", origin, "origins")
+        if refusal is not None and origin is not None:
+            _log_refusal(rule.endpoint if rule else None, refusal, f"{req.method} request")
         return response
 
 
@@ -348,6 +366,12 @@ class CrossOrigin:
         """
         if isinstance(app, Blueprint):
             where = f"init_app(blueprint {app.name!r})"
+            if getattr(app, "_got_registered_once", False):
+                raise CorsConfigError(
+                    f"{where}: the blueprint is already registered on an app, whose routes "
+                    "may already be resolved; call cors.init_app(blueprint, ...) before "
+                    "app.register_blueprint(blueprint)"
+                )
             setattr(app, OPTIONS_ATTR, parse_options(options, where))
             return
         check_option_names(options, "init_app()", APP_OPTIONS)
@@ -365,6 +389,10 @@ class CrossOrigin:
         check_combination(defaults, "CrossOrigin() and CORS_* config")
 
         state = CorsState(app=app, defaults=defaults, resources=resources)
+        previous = app.extensions.get(EXTENSION_KEY)
+        if isinstance(previous, CorsState):  # configured again: the new options replace
+            app.before_request_funcs[None].remove(previous.answer_preflight)
+            app.after_request_funcs[None].remove(previous.add_headers)
         app.extensions[EXTENSION_KEY] = state
         # First of all before_request functions, even those registered earlier: a
         # preflight carries no credentials, so an auth hook would only break it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -41,6 +42,9 @@ _REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|+?]|\.\*")
 
 _IPV6_LITERAL = re.compile(r"://\[[0-9A-Fa-f:.]*\]")
 
+#: Characters UTS 46 (browsers) keeps but IDNA 2003 (Python's codec) maps away.
+_IDNA_DEVIATIONS = "\u00df\u03c2\u200c\u200d"
+
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?")
 
 
@@ -54,6 +58,19 @@ def _normalise_host(host: str, raw: str) -> str:
             return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
         except ValueError:
             raise CorsConfigError(f"{_fix(raw)} has an invalid IPv6 address") from None
+    if any(ch in host for ch in _IDNA_DEVIATIONS):
+        # Python's codec is IDNA 2003 ("faß" -> "fass", another domain); browsers keep them.
+        raise CorsConfigError(
+            f"{_fix(raw)} has a character that IDNA 2003 and browsers encode differently; "
+            "give the host in its punycode form (xn--...)"
+        )
+    if re.fullmatch(r"[0-9a-fA-Fx.]+", host) and not re.fullmatch(r"[a-fA-F.]+", host):
+        try:
+            canonical = socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            pass
+        else:
+            return canonical  # "127.1" and "0x7f.0.0.1" are sent as "127.0.0.1"
     try:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -132,11 +149,13 @@ def normalise_origin(raw: str) -> str:
 
 @dataclass(frozen=True)
 class OriginMatcher:
-    """Which request origins a policy allows, decided in time independent of list size.
+    """Which request origins a policy allows.
 
-    ``exact`` is a set lookup; ``subdomains`` holds ``(scheme, base host, port)``
-    for each ``scheme://*.base[:port]`` pattern and is probed once per label of the
-    request's host; ``regexes`` are full-matched; ``checks`` are user callables.
+    Exact origins and ``*.`` patterns cost the same however many there are:
+    ``exact`` is a set lookup, and ``subdomains`` holds ``(scheme, base host, port)``
+    for each ``scheme://*.base[:port]`` pattern, probed once per label of the
+    request's host. ``regexes`` (full-matched) and ``checks`` (user callables) are
+    tried in turn, so their number does count.
     """
 
     any_origin: bool = False
@@ -144,11 +163,6 @@ class OriginMatcher:
     subdomains: frozenset[tuple[str, str, str]] = frozenset()
     regexes: tuple[re.Pattern[str], ...] = ()
     checks: tuple[OriginCheck, ...] = ()
-
-    @property
-    def is_static(self) -> bool:
-        """True when the answer never depends on the request's origin (plain ``*``)."""
-        return self.any_origin
 
     def describe(self) -> list[str]:
         """The configured origins as text, for ``flask cors routes`` and messages."""
@@ -242,6 +256,15 @@ def parse_origins(value: object) -> OriginMatcher:
             scheme, _, hostport = origin.partition("://")
             if hostport.startswith("*."):
                 host, _, port = hostport[2:].partition(":")
+                if "." not in host.rstrip(".") and host != "localhost":
+                    logger.warning(
+                        "origins %r allows every site under the top-level domain %r; "
+                        "name the registrable domain, e.g. '%s://*.earth.%s'",
+                        item,
+                        host,
+                        scheme,
+                        host,
+                    )
                 subdomains.add((scheme, host, port))
             else:
                 exact.add(origin)

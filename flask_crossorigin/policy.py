@@ -277,7 +277,8 @@ class Policy:
         static = origins.any_origin and not credentials
         return cls(
             origins=origins,
-            methods=frozenset(methods),
+            # HEAD goes wherever GET does, as Flask routes it.
+            methods=frozenset(methods) | ({"HEAD"} if "GET" in methods else set()),
             allow_any_header=allow_headers == "*",
             allowed_headers=frozenset(
                 h.lower() for h in (allow_headers if isinstance(allow_headers, tuple) else ())

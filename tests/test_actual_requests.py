@@ -173,3 +173,55 @@ def test_unknown_url_has_no_policy_and_is_untouched(app: Flask, client: Any) -> 
     response = client.get("/nowhere", headers={"Origin": EARTH})
     assert response.status_code == 404
     assert cors_headers(response) == {}
+
+
+def test_view_that_answers_cors_itself_gets_no_extension_headers_mixed_in() -> None:
+    app = make_app()
+
+    @app.get("/own")
+    @cross_origin(origins=EARTH, supports_credentials=True, expose_headers=["X-Trace"])
+    def own() -> tuple[str, dict[str, str]]:
+        return "ok", {"Access-Control-Allow-Origin": "*"}
+
+    response = app.test_client().get("/own", headers={"Origin": EARTH})
+    assert cors_headers(response) == {"Access-Control-Allow-Origin": "*"}
+    assert response.headers["Vary"] == "Origin"
+
+
+def test_methods_restrict_simple_requests_too() -> None:
+    app = make_app()
+
+    @app.route("/form", methods=["GET", "POST"])
+    @cross_origin(origins=EARTH, methods=["GET"])
+    def form() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert (
+        client.get("/form", headers={"Origin": EARTH}).headers.get("Access-Control-Allow-Origin")
+        == EARTH
+    )
+    assert (
+        client.head("/form", headers={"Origin": EARTH}).headers.get("Access-Control-Allow-Origin")
+        == EARTH
+    )
+    posted = client.post("/form", headers={"Origin": EARTH})
+    assert posted.status_code == 200
+    assert cors_headers(posted) == {}
+
+
+def test_redirect_rule_to_another_site_gets_no_local_routes_policy() -> None:
+    app = make_app()
+    app.add_url_rule("/go", "go", redirect_to="https://partner.example/admin/export")
+
+    @app.get("/admin/export")
+    @cross_origin(origins=EARTH, supports_credentials=True)
+    def export() -> str:
+        return "data"
+
+    client = app.test_client()
+    hop = client.get("/go", headers={"Origin": EARTH})
+    assert hop.status_code == 308
+    assert cors_headers(hop) == {}
+    asked = client.options("/go", headers={"Origin": EARTH, "Access-Control-Request-Method": "GET"})
+    assert "Access-Control-Allow-Origin" not in asked.headers

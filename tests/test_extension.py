@@ -147,3 +147,59 @@ def test_callable_origin_check_receives_the_request_origin() -> None:
     assert ok.headers["Access-Control-Allow-Origin"] == "https://a.partner.example"
     assert "Access-Control-Allow-Origin" not in no.headers
     assert seen == ["https://a.partner.example", "https://evil.example"]
+
+
+def test_init_app_again_replaces_the_options_instead_of_stacking_hooks() -> None:
+    app = Flask(__name__)
+    app.get("/x")(cross_origin()(lambda: "ok"))
+    cors = CrossOrigin()
+    cors.init_app(app, origins="https://old.com")
+    cors.init_app(app, origins="https://new.com")
+    client = app.test_client()
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/x", headers={"Origin": "https://old.com"}).headers
+    )
+    assert client.get("/x", headers={"Origin": "https://new.com"}).headers.get_all(
+        "Access-Control-Allow-Origin"
+    ) == ["https://new.com"]
+    assert len(app.after_request_funcs[None]) == 1
+
+
+def test_bad_route_added_after_init_app_fails_alone_and_others_keep_working() -> None:
+    app = Flask(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    CrossOrigin(app)
+    app.get("/good")(cross_origin(origins=EARTH)(lambda: "ok"))
+    app.add_url_rule("/bad", "bad", cross_origin(supports_credentials=True)(lambda: "no"))
+    client = app.test_client()
+    assert client.get("/bad").status_code == 500
+    good = client.get("/good", headers={"Origin": EARTH})
+    assert good.status_code == 200
+    assert good.headers["Access-Control-Allow-Origin"] == EARTH
+    assert client.get("/bad").status_code == 500
+
+
+def test_blueprint_policy_given_after_registration_is_an_error() -> None:
+    from flask import Blueprint
+
+    app = Flask(__name__)
+    api = Blueprint("api", __name__)
+    app.register_blueprint(api)
+    with pytest.raises(CorsConfigError, match=r"before app\.register_blueprint"):
+        CrossOrigin().init_app(api, origins=EARTH)
+
+
+def test_decorator_on_a_method_view_method_is_an_error_naming_the_fix() -> None:
+    from flask.views import MethodView
+
+    app = Flask(__name__)
+
+    class Items(MethodView):
+        @cross_origin(origins=EARTH)
+        def get(self) -> str:
+            return "items"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    with pytest.raises(CorsConfigError, match=r"decorators = \[cross_origin"):
+        CrossOrigin(app)

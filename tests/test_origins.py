@@ -25,6 +25,8 @@ from .conftest import EARTH, make_app, preflight_headers
         ("http://Bücher.example", "http://xn--bcher-kva.example"),
         ("http://a.test.:8001", "http://a.test.:8001"),
         ("https://*.Earth.com", "https://*.earth.com"),
+        ("http://127.1:5000", "http://127.0.0.1:5000"),
+        ("http://0x7f.0.0.1", "http://127.0.0.1"),
         ("null", "null"),
     ],
 )
@@ -107,3 +109,11 @@ def test_origin_check_that_raises_refuses_and_logs_instead_of_500(
 
 def test_origin_check_must_return_true_not_just_a_truthy_value() -> None:
     assert parse_origins(lambda origin: "yes").allows(EARTH) is False
+
+
+def test_pattern_over_a_whole_top_level_domain_logs_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        parse_origins(["https://*.com", "http://*.localhost:5000"])
+    assert caplog.text.count("every site under the top-level domain") == 1

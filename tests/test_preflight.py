@@ -300,3 +300,19 @@ def test_class_based_view_policy_applies_to_its_preflight() -> None:
     response = app.test_client().options("/items", headers=preflight_headers(method="PUT"))
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Methods"] == "GET, PUT"
+
+
+def test_head_preflight_is_allowed_wherever_get_is() -> None:
+    app = make_app()
+
+    @app.get("/doc")
+    @cross_origin(origins=EARTH)
+    def doc() -> str:
+        return "doc"
+
+    response = app.test_client().options(
+        "/doc", headers=preflight_headers(method="HEAD", headers="x-a")
+    )
+    assert response.status_code == 204
+    # HEAD is CORS-safelisted: a browser never looks for it in Allow-Methods.
+    assert response.headers["Access-Control-Allow-Methods"] == "GET"

@@ -38,6 +38,7 @@ from .conftest import EARTH, make_app
         ({"origins": ["*", EARTH]}, "'*' allows every origin, so it must stand alone"),
         ({"origins": []}, "allows no origin"),
         ({"origins": 42}, "is not an origin"),
+        ({"origins": "https://faß.de"}, "give the host in its punycode form"),
         ({"origins": [EARTH, 42]}, "is not an origin"),
         ({"origins": re.compile(rb"https://earth.com")}, "bytes pattern"),
         ({"methods": "GET POST"}, "is not an HTTP token"),
