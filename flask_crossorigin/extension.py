@@ -290,27 +290,32 @@ class CorsState:
         # The names present, in one pass: each `name in headers` that misses raises and
         # catches a KeyError inside werkzeug, which costs more than this whole scan.
         present = {name.lower() for name, _ in headers}
-        if policy.static_headers is None:
+        static = policy.static_headers
+        if static is None:
             if "vary" in present:
                 add_vary(headers, ("Origin",))
             else:
                 headers.add("Vary", "Origin")
+            if origin is None:
+                return response
         if "access-control-allow-origin" in present:
             return response  # the view answered CORS itself; mixing the two could widen it
-        refusal = None
-        if req.method not in policy.methods and req.method != "OPTIONS":
-            refusal = Refusal("method is not allowed", req.method, "methods")
-        elif policy.static_headers is not None:
-            headers.extend(policy.static_headers)
-        elif origin is None:
-            pass
-        elif policy.origins.allows(origin):
+        method = req.method
+        if method not in policy.methods and method != "OPTIONS":
+            if origin is not None:
+                refusal = Refusal("method is not allowed", method, "methods")
+                _log_refusal(rule.endpoint if rule else None, refusal, f"{method} request")
+            return response
+        if static is not None:
+            for name, value in static:
+                headers.add(name, value)
+        elif origin is not None and policy.origins.allows(origin):
             headers.add("Access-Control-Allow-Origin", origin)
-            headers.extend(policy.echo_headers)
-        else:
+            for name, value in policy.echo_headers:
+                headers.add(name, value)
+        elif origin is not None:
             refusal = Refusal("origin is not allowed", origin, "origins")
-        if refusal is not None and origin is not None:
-            _log_refusal(rule.endpoint if rule else None, refusal, f"{req.method} request")
+            _log_refusal(rule.endpoint if rule else None, refusal, f"{method} request")
         return response
 
 
