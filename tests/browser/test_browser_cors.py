@@ -104,9 +104,16 @@ def create_api(pages: Pages) -> Flask:
 
 
 @pytest.fixture(scope="module")
-def api(serve: Callable[[Any], int], pages: Pages, browser: Any) -> tuple[str, Recorder]:
+def api_app(pages: Pages) -> Flask:
+    return create_api(pages)
+
+
+@pytest.fixture(scope="module")
+def api(
+    serve: Callable[[Any], int], api_app: Flask, pages: Pages, browser: Any
+) -> tuple[str, Recorder]:
     """The app on its own port, and a recorder of every request it saw."""
-    app = create_api(pages)
+    app = api_app
     recorder = Recorder(app.wsgi_app)
     app.wsgi_app = recorder  # type: ignore[method-assign]
     # A Lax cookie for 127.0.0.1: every port of 127.0.0.1 is the same site, localhost is not.
@@ -208,6 +215,32 @@ def test_fetch_from_page(
         assert refusals == []
     else:
         assert any(f"(option {scenario.refused})" in line for line in refusals), refusals
+
+
+def check_arguments(scenario: Scenario, pages: Pages) -> list[str]:
+    """The ``flask cors check`` command line for the fetch() of ``scenario``."""
+    init = scenario.init
+    arguments = [scenario.path, "--origin", getattr(pages, scenario.page)]
+    arguments += ["--method", init.get("method", "GET")]
+    for name, value in init.get("headers", {}).items():
+        arguments += ["--header", f"{name}: {value}"]
+    if init.get("credentials") == "include":
+        arguments.append("--credentials")
+    return arguments
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_cors_check_gives_the_browsers_verdict(
+    fetch: Callable[..., Fetched], api_app: Flask, pages: Pages, scenario: Scenario
+) -> None:
+    fetched = fetch(scenario.page, scenario.path, **scenario.init)
+    arguments = check_arguments(scenario, pages)
+    checked = api_app.test_cli_runner().invoke(args=["cors", "check", *arguments])
+
+    assert checked.exit_code in (0, 1), checked.output
+    verdict = "Verdict: ALLOWED" if fetched.result["readable"] else "Verdict: BLOCKED"
+    assert (checked.exit_code == 0) is fetched.result["readable"], checked.output
+    assert verdict in checked.output
 
 
 @pytest.mark.parametrize(
