@@ -12,6 +12,7 @@ exchanges: what the browser sent and what Mars answered.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import threading
@@ -108,6 +109,9 @@ def main() -> None:
     parser.add_argument("--earth-port", type=int, default=int(os.environ.get("EARTH_PORT", 5000)))
     parser.add_argument("--mars-port", type=int, default=int(os.environ.get("MARS_PORT", 5001)))
     args = parser.parse_args()
+    # Show the extension's refusal lines (why a preflight got 403) on the terminal.
+    logging.basicConfig(format="%(name)s: %(message)s")
+    logging.getLogger("flask_crossorigin").setLevel(logging.INFO)
     earth_url, mars_url, stop = serve("127.0.0.1", args.earth_port, args.mars_port)
     print(f"Earth: {earth_url}/  (open this, then press the button)")
     print(f"Mars:  {mars_url}/oxygen-data  (allows {earth_url} only)")
