@@ -19,6 +19,7 @@ from .policy import (
     APP_OPTIONS,
     POLICY_OPTIONS,
     PREFLIGHT_VARY,
+    TOKEN,
     Header,
     Policy,
     Refusal,
@@ -78,6 +79,15 @@ def _parse_resources(value: object) -> tuple[tuple[re.Pattern[str], dict[str, ob
 
 def _log_refusal(endpoint: str | None, refusal: Refusal, kind: str) -> None:
     logger.info("CORS %s refused for endpoint %r: %s", kind, endpoint, refusal)
+
+
+def _request_kind(method: str) -> str:
+    """``"GET request"``, for the log; a method that is not a short token is left out.
+
+    Werkzeug's development server passes any request line's method through, and the
+    log line must never carry a control character or a forged second line.
+    """
+    return f"{method} request" if len(method) <= 20 and TOKEN.fullmatch(method) else "request"
 
 
 @dataclass
@@ -144,12 +154,11 @@ class CorsState:
         self.policies[id(rule)] = (rule, policy)
         return policy
 
-    def resolve_all(self) -> None:
-        """Resolve every rule not seen yet, so a bad combination fails all at once.
+    def resolve_new_rules(self) -> list[CorsConfigError]:
+        """Resolve every rule not seen yet; return the errors instead of stopping at one.
 
-        The rules that resolve are cached even when another fails: at the first
-        request, only the misconfigured route answers 500 (with the error logged by
-        Flask), and the others are not resolved again.
+        The rules that resolve are cached even when another fails, so they are not
+        resolved again; a rule that fails is not cached.
         """
         errors: list[CorsConfigError] = []
         for rule in self.app.url_map.iter_rules():
@@ -159,8 +168,23 @@ class CorsState:
                     self.resolve(rule)
                 except CorsConfigError as error:
                     errors.append(error)
+        return errors
+
+    def resolve_all(self) -> None:
+        """Resolve every rule not seen yet, so a bad combination fails at start-up."""
+        errors = self.resolve_new_rules()
         if errors:
             raise errors[0]
+
+    def resolve_first_request(self) -> None:
+        """Resolve the routes added after ``init_app``, at the first request.
+
+        A route whose layers make a bad combination is logged here, as an error; as it
+        is not cached, each request to it raises the ``CorsConfigError`` (a 500) while
+        every other route is served as usual.
+        """
+        for error in self.resolve_new_rules():
+            logger.error("CORS configuration error; its route will answer 500: %s", error)
 
     def policy_for(self, rule: Rule) -> Policy | None:
         entry = self.policies.get(id(rule))
@@ -190,7 +214,7 @@ class CorsState:
                 return matched
             except RequestRedirect as redirect:
                 target = urlsplit(redirect.new_url)
-                if target.netloc and target.netloc != request.host:
+                if target.netloc and target.netloc.lower() != request.host.lower():
                     return None  # another site's URL: none of this app's policies apply
                 path = unquote(target.path)
                 root = request.script_root
@@ -223,7 +247,7 @@ class CorsState:
         """``before_request``: answer a CORS preflight without calling the view or other hooks."""
         if not self.ready:
             self.ready = True
-            self.resolve_all()
+            self.resolve_first_request()
         # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         environ = req.environ
@@ -301,21 +325,31 @@ class CorsState:
         if "access-control-allow-origin" in present:
             return response  # the view answered CORS itself; mixing the two could widen it
         method = req.method
-        if method not in policy.methods and method != "OPTIONS":
+        if (
+            method not in policy.methods
+            and method != "OPTIONS"
+            # A 405 is the URL's error response, readable like a 404: no view ran.
+            and not isinstance(req.routing_exception, MethodNotAllowed)
+        ):
             if origin is not None:
                 refusal = Refusal("method is not allowed", method, "methods")
-                _log_refusal(rule.endpoint if rule else None, refusal, f"{method} request")
+                _log_refusal(rule.endpoint if rule else None, refusal, _request_kind(method))
             return response
         if static is not None:
-            for name, value in static:
-                headers.add(name, value)
+            extra = static
         elif origin is not None and policy.origins.allows(origin):
             headers.add("Access-Control-Allow-Origin", origin)
-            for name, value in policy.echo_headers:
+            extra = policy.echo_headers
+        else:
+            if origin is not None:
+                refusal = Refusal("origin is not allowed", origin, "origins")
+                _log_refusal(rule.endpoint if rule else None, refusal, _request_kind(method))
+            return response
+        for name, value in extra:
+            # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
+            # a browser reads two lines as one value, "true, true", and blocks.
+            if name.lower() not in present:
                 headers.add(name, value)
-        elif origin is not None:
-            refusal = Refusal("origin is not allowed", origin, "origins")
-            _log_refusal(rule.endpoint if rule else None, refusal, f"{method} request")
         return response
 
 

@@ -63,6 +63,16 @@ def test_error_responses_carry_the_routes_cors_headers(client: Any, path: str, s
     assert response.headers.get_all("Vary") == ["Origin"]
 
 
+@pytest.mark.parametrize(("origin", "allowed"), [(EARTH, True), ("https://venus.com", False)])
+def test_method_not_allowed_response_is_readable_from_an_allowed_origin_only(
+    client: Any, origin: str, allowed: bool
+) -> None:
+    response = client.get("/oxygen-data", headers={"Origin": origin})  # the route serves POST
+    assert response.status_code == 405
+    assert response.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+    assert response.headers.get_all("Vary") == ["Origin"]
+
+
 def test_error_handler_response_carries_the_routes_cors_headers() -> None:
     app = make_app()
 
@@ -150,6 +160,24 @@ def test_headers_the_view_set_itself_are_not_duplicated() -> None:
     response = app.test_client().get("/custom", headers={"Origin": EARTH})
     assert response.headers.get_all("Access-Control-Allow-Origin") == [EARTH]
     assert response.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+
+
+def test_credentials_and_exposed_headers_the_view_set_are_not_repeated() -> None:
+    app = make_app()
+
+    @app.get("/custom")
+    @cross_origin(origins=EARTH, supports_credentials=True, expose_headers=["X-Trace"])
+    def custom() -> tuple[str, dict[str, str]]:
+        return "ok", {
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Expose-Headers": "X-Trace",
+        }
+
+    response = app.test_client().get("/custom", headers={"Origin": EARTH})
+    # Two lines would reach the page's CORS check as "true, true", which fails.
+    assert response.headers.get_all("Access-Control-Allow-Origin") == [EARTH]
+    assert response.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+    assert response.headers.get_all("Access-Control-Expose-Headers") == ["X-Trace"]
 
 
 def test_static_policy_does_not_duplicate_a_star_the_view_set() -> None:

@@ -257,6 +257,21 @@ def test_preflight_to_url_flask_would_redirect_is_answered_for_the_target_route(
     assert redirect.headers["Access-Control-Allow-Origin"] == EARTH
 
 
+@pytest.mark.parametrize("host", ["localhost", "LocalHost", "LOCALHOST:80"])
+def test_redirect_target_is_found_whatever_the_case_of_the_host_header(host: str) -> None:
+    app = make_app()
+
+    @app.put("/things/")
+    @cross_origin(origins=EARTH)
+    def things() -> str:
+        return "ok"
+
+    client = app.test_client()
+    response = client.options("/things", headers={**preflight_headers(method="PUT"), "Host": host})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
 @pytest.mark.parametrize(
     ("allow", "asked", "status", "header"),
     [

@@ -249,3 +249,15 @@ def test_cr_lf_in_a_value_cannot_start_a_new_log_line(
     assert "\n" not in line
     assert "\\r\\n" in line or "\\n" in line
     assert len(refusals.text.splitlines()) == 1
+
+
+@pytest.mark.parametrize("method", ["PO\r\nST\x1b[2J", "A" * 300], ids=["control", "long"])
+def test_method_of_an_actual_request_is_logged_only_when_it_is_a_short_token(
+    client: FlaskClient, refusals: pytest.LogCaptureFixture, method: str
+) -> None:
+    client.open("/oxygen-data", method=method, environ_overrides={"HTTP_ORIGIN": VENUS})
+
+    (line,) = info_lines(refusals)
+    assert line.startswith("CORS request refused for endpoint 'oxygen_data': origin is not")
+    assert not any(ch in line for ch in "\r\n\x1b")
+    assert "AAAA" not in line

@@ -153,7 +153,9 @@ def test_credentials_inherited_into_a_star_policy_fail_at_init_app_naming_the_en
         CrossOrigin(app)
 
 
-def test_bad_combination_on_a_route_added_after_init_app_fails_at_first_request() -> None:
+def test_bad_route_added_after_init_app_is_logged_at_first_request_and_raised_on_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = make_app()
 
     @app.get("/account")
@@ -162,8 +164,15 @@ def test_bad_combination_on_a_route_added_after_init_app_fails_at_first_request(
         return "ok"
 
     app.config["PROPAGATE_EXCEPTIONS"] = True
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="flask_crossorigin"):
+        assert client.get("/plain-or-anything").status_code == 404
+    (logged,) = [r for r in caplog.records if r.name == "flask_crossorigin"]
+    assert logged.levelno == logging.ERROR
+    assert "endpoint 'account'" in logged.getMessage()
+    assert "supports_credentials=True with origins='*'" in logged.getMessage()
     with pytest.raises(CorsConfigError, match="endpoint 'account'"):
-        app.test_client().get("/plain-or-anything")
+        client.get("/account")
 
 
 def test_max_age_above_chromium_cap_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
