@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.views import View
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
+from flask_crossorigin.policy import Policy
 
 from .conftest import EARTH
 
@@ -206,3 +208,30 @@ def test_decorator_on_a_method_view_method_is_an_error_naming_the_fix() -> None:
     app.add_url_rule("/items", view_func=Items.as_view("items"))
     with pytest.raises(CorsConfigError, match=r"decorators = \[cross_origin"):
         CrossOrigin(app)
+
+
+def test_policies_are_built_once_per_route_and_never_per_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[str] = []
+    real_build = Policy.build.__func__  # type: ignore[attr-defined]
+
+    def counting_build(cls: type[Policy], *args: Any, **kwargs: Any) -> Policy:
+        policy: Policy = real_build(cls, *args, **kwargs)
+        built.append(policy.source)
+        return policy
+
+    monkeypatch.setattr(Policy, "build", classmethod(counting_build))
+    app = Flask(__name__)
+    CrossOrigin(app, resources="/api/*", origins=[EARTH])
+    for index in range(20):
+        app.add_url_rule(f"/api/r{index}", f"r{index}", lambda: "ok", methods=["GET", "PUT"])
+    app.get("/own")(cross_origin(origins=MARS)(lambda: "ok"))
+    client = app.test_client()
+    for _ in range(3):
+        for index in range(20):
+            assert client.get(f"/api/r{index}", headers={"Origin": EARTH}).status_code == 200
+            preflight = {"Origin": EARTH, "Access-Control-Request-Method": "PUT"}
+            assert client.options(f"/api/r{index}", headers=preflight).status_code == 204
+        assert client.get("/own", headers={"Origin": MARS}).status_code == 200
+    assert sorted(built) == ["decorator"] + ["resources"] * 20

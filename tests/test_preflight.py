@@ -142,6 +142,21 @@ def test_explicit_methods_restrict_what_a_preflight_may_ask_for() -> None:
     assert client.options("/things", headers=preflight_headers(method="GET")).status_code == 204
 
 
+def test_methods_may_be_one_method_as_a_string() -> None:
+    app = make_app()
+
+    @app.route("/things", methods=["GET", "PUT", "DELETE"])
+    @cross_origin(methods="put")
+    def things() -> str:
+        return "ok"
+
+    client = app.test_client()
+    allowed = client.options("/things", headers=preflight_headers(method="PUT"))
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Methods"] == "PUT"
+    assert client.options("/things", headers=preflight_headers(method="DELETE")).status_code == 403
+
+
 def test_preflight_uses_policy_of_the_view_serving_the_requested_method() -> None:
     app = make_app()
     mars = "https://mars.com"
@@ -199,9 +214,14 @@ def test_options_without_request_method_is_an_actual_request_that_reaches_the_vi
     def echo() -> str:
         return "view answered"
 
-    response = app.test_client().options("/echo", headers={"Origin": EARTH})
+    client = app.test_client()
+    response = client.options("/echo", headers={"Origin": EARTH})
     assert response.data == b"view answered"
     assert response.headers["Access-Control-Allow-Origin"] == EARTH
+    # Access-Control-Request-Method without Origin is no preflight either.
+    response = client.options("/echo", headers={"Access-Control-Request-Method": "PUT"})
+    assert response.data == b"view answered"
+    assert "Access-Control-Allow-Methods" not in response.headers
 
 
 def test_preflight_runs_before_every_other_before_request_hook() -> None:
