@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app
 
-from .policy import parse_options
+from .policy import check_combination, parse_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,11 +56,20 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
     serves anything. The returned view is a thin ``functools.wraps`` wrapper (name,
     signature, ``async`` kept) whose only job is to fail loudly when the app never
     installed the extension: otherwise the policy would be silently ignored.
+
+    Put around a view that already carries a policy (Flask-RESTful's
+    ``Api(decorators=[...])`` around a ``Resource`` with its own ``decorators``), it
+    is the broader layer: the inner decorator's options win, option by option.
     """
     parsed = parse_options(options, "cross_origin()")
 
     def decorate(view: F) -> F:
         name = getattr(view, "__name__", repr(view))
+        inner = view_options(view)
+        policy = parsed
+        if inner is not None:
+            policy = {**parsed, **inner}
+            check_combination(policy, f"cross_origin() around the policy of {name!r}")
         wrapper: Callable[..., Any]
         if inspect.iscoroutinefunction(view):
 
@@ -80,7 +89,7 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
                 return view(*args, **kwargs)
 
             wrapper = sync_wrapper
-        setattr(wrapper, OPTIONS_ATTR, parsed)
+        setattr(wrapper, OPTIONS_ATTR, policy)
         # Only the wrapper carries the policy: the bare function may serve other routes.
         wrappers = view.__dict__.setdefault(WRAPPERS_ATTR, [])
         wrappers.append(wrapper)

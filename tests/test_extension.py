@@ -235,3 +235,58 @@ def test_policies_are_built_once_per_route_and_never_per_request(
             assert client.options(f"/api/r{index}", headers=preflight).status_code == 204
         assert client.get("/own", headers={"Origin": MARS}).status_code == 200
     assert sorted(built) == ["decorator"] + ["resources"] * 20
+
+
+def test_flask_restful_resources_take_their_own_policy_over_the_apis() -> None:
+    from flask_restful import Api, Resource
+
+    class Oxygen(Resource):
+        decorators = [cross_origin(origins=EARTH, max_age=60)]
+
+        def post(self) -> tuple[dict[str, bool], int]:
+            return {"stored": True}, 201
+
+    class Weather(Resource):
+        def get(self) -> dict[str, int]:
+            return {"celsius": -63}
+
+    app = Flask(__name__)
+    CrossOrigin(app)
+    api = Api(app, decorators=[cross_origin(origins=MARS, expose_headers=["X-Sol"])])
+    api.add_resource(Oxygen, "/oxygen")
+    api.add_resource(Weather, "/weather")
+    client = app.test_client()
+
+    asked = {"Origin": EARTH, "Access-Control-Request-Method": "POST"}
+    preflight = client.options(
+        "/oxygen", headers={**asked, "Access-Control-Request-Headers": "content-type"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Methods"] == "POST"
+    assert preflight.headers["Access-Control-Max-Age"] == "60"
+    posted = client.post("/oxygen", json={}, headers={"Origin": EARTH})
+    assert (posted.status_code, posted.json) == (201, {"stored": True})
+    assert posted.headers["Access-Control-Allow-Origin"] == EARTH
+    # The Api's options fill in what the resource left out.
+    assert posted.headers["Access-Control-Expose-Headers"] == "X-Sol"
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.post("/oxygen", headers={"Origin": MARS}).headers
+    )
+    weather = client.get("/weather", headers={"Origin": MARS})
+    assert weather.json == {"celsius": -63}
+    assert weather.headers["Access-Control-Allow-Origin"] == MARS
+
+
+def test_cross_origin_around_a_decorated_view_is_the_broader_layer() -> None:
+    app = Flask(__name__)
+    CrossOrigin(app)
+    inner = cross_origin(origins=EARTH)(lambda: "ok")
+    app.add_url_rule("/x", "x", cross_origin(origins=MARS, max_age=5)(inner))
+    client = app.test_client()
+    asked = {"Access-Control-Request-Method": "GET"}
+    assert client.options("/x", headers={**asked, "Origin": MARS}).status_code == 403
+    allowed = client.options("/x", headers={**asked, "Origin": EARTH})
+    assert allowed.headers["Access-Control-Max-Age"] == "5"
+    with pytest.raises(CorsConfigError, match="supports_credentials=True with origins='\\*'"):
+        cross_origin(supports_credentials=True)(cross_origin(origins="*")(lambda: "ok"))
