@@ -419,7 +419,7 @@ class CrossOrigin:
             for key, value in app.config.items()
             if key.startswith("CORS_")
         }
-        check_option_names(config, "app.config CORS_* keys", APP_OPTIONS)
+        check_option_names(config, "app.config", APP_OPTIONS, config=True)
         layers = {**config, **self._options, **options}
         resources = _parse_resources(layers.pop("resources")) if "resources" in layers else ()
         defaults = {

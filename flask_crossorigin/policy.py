@@ -69,16 +69,26 @@ class Refusal(NamedTuple):
         return f"{self.rule}: {shown!r} (option {self.option})"
 
 
-def check_option_names(options: Mapping[str, object], where: str, allowed: tuple[str, ...]) -> None:
+def check_option_names(
+    options: Mapping[str, object], where: str, allowed: tuple[str, ...], *, config: bool = False
+) -> None:
     """Raise ``TypeError`` for an unknown name, and ``CorsConfigError`` for a flask-cors one.
 
     flask-cors silently ignores unknown names, so ``support_credentials=True`` ships
-    to production doing nothing; here it stops the app from starting.
+    to production doing nothing; here it stops the app from starting. With
+    ``config``, names are shown as the ``CORS_*`` keys the user wrote.
     """
     for name in options:
         if name in FLASK_CORS_ONLY:
             raise CorsConfigError(
                 f"{where}: {name} is a flask-cors option: {FLASK_CORS_ONLY[name]}"
+            )
+        if config and name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean 'CORS_{close[0].upper()}'?)" if close else ""
+            keys = ", ".join(f"CORS_{option.upper()}" for option in allowed)
+            raise TypeError(
+                f"{where} has an unknown key 'CORS_{name.upper()}'{hint}; valid keys: {keys}"
             )
         if name == "resources" and "resources" not in allowed:
             raise CorsConfigError(

@@ -111,7 +111,13 @@ def test_resources_is_app_level_only() -> None:
     [
         ({"CORS_ORIGINS": "earth.com"}, CorsConfigError, "has no scheme"),
         ({"CORS_SUPPORTS_CREDENTIALS": "yes"}, CorsConfigError, "is not a bool"),
-        ({"CORS_SUPPORT_CREDENTIALS": True}, TypeError, "did you mean 'supports_credentials'"),
+        (
+            {"CORS_SUPPORT_CREDENTIALS": True},
+            TypeError,
+            "unknown key 'CORS_SUPPORT_CREDENTIALS' (did you mean 'CORS_SUPPORTS_CREDENTIALS'?)",
+        ),
+        # flask-cors's README sets it, and flask-cors ignores it too.
+        ({"CORS_HEADERS": "Content-Type"}, TypeError, "(did you mean 'CORS_ALLOW_HEADERS'?)"),
         ({"CORS_SEND_WILDCARD": False}, CorsConfigError, "flask-cors option"),
         ({"CORS_RESOURCES": 42}, CorsConfigError, "resources: 42 is not a pattern"),
         ({"CORS_RESOURCES": ["api/*"]}, CorsConfigError, "is not a path pattern"),
