@@ -345,11 +345,15 @@ class CorsState:
                 refusal = Refusal("origin is not allowed", origin, "origins")
                 _log_refusal(rule.endpoint if rule else None, refusal, _request_kind(method))
             return response
-        for name, value in extra:
+        if present.isdisjoint(policy.actual_names):
+            for name, value in extra:
+                headers.add(name, value)
+        else:
             # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
             # a browser reads two lines as one value, "true, true", and blocks.
-            if name.lower() not in present:
-                headers.add(name, value)
+            for name, value in extra:
+                if name.lower() not in present:
+                    headers.add(name, value)
         return response
 
 

@@ -252,6 +252,8 @@ class Policy:
     static_headers: tuple[Header, ...] | None
     #: Headers that go with an echoed origin on actual responses.
     echo_headers: tuple[Header, ...]
+    #: The lower-cased names of all those, to see at once whether the view set one itself.
+    actual_names: frozenset[str]
     #: Headers of every allowed preflight, besides origin, methods and headers.
     preflight_extra: tuple[Header, ...]
 
@@ -304,6 +306,9 @@ class Policy:
             max_age_header=str(max_age) if max_age is not None else None,
             static_headers=(("Access-Control-Allow-Origin", "*"), *actual) if static else None,
             echo_headers=tuple(actual),
+            actual_names=frozenset(
+                name.lower() for name, _ in (("Access-Control-Allow-Origin", "*"), *actual)
+            ),
             preflight_extra=tuple(preflight),
         )
 
