@@ -36,9 +36,13 @@ def _current_extensions() -> dict[str, Any]:
 
 
 def lost_decoration(view: object, registered: Iterable[object]) -> bool:
-    """Whether ``view`` was given to ``@cross_origin`` but only its bare self is registered."""
+    """Whether ``view`` was given to ``@cross_origin`` but only ``view`` itself is registered.
+
+    That is ``@cross_origin`` written above ``@app.route``, whether or not ``view``
+    already carries a policy of its own: the outer one would be silently dropped.
+    """
     wrappers = getattr(view, WRAPPERS_ATTR, None)
-    if not wrappers or view_options(view) is not None:
+    if not wrappers:
         return False
     registered_ids = {id(function) for function in registered}
     return not any(id(wrapper) in registered_ids for wrapper in wrappers)
@@ -90,6 +94,8 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
 
             wrapper = sync_wrapper
         setattr(wrapper, OPTIONS_ATTR, policy)
+        # functools.wraps copied the view's own list of wrappers; this one has made none.
+        wrapper.__dict__.pop(WRAPPERS_ATTR, None)
         # Only the wrapper carries the policy: the bare function may serve other routes.
         wrappers = view.__dict__.setdefault(WRAPPERS_ATTR, [])
         wrappers.append(wrapper)

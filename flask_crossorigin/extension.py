@@ -102,6 +102,8 @@ class CorsState:
     defaults: dict[str, object]
     resources: tuple[tuple[re.Pattern[str], dict[str, object]], ...]
     policies: dict[int, tuple[Rule, Policy | None]] = field(default_factory=dict)
+    #: Rules added after ``init_app`` whose layers make a bad combination, by ``id(rule)``.
+    broken: dict[int, tuple[Rule, CorsConfigError]] = field(default_factory=dict)
     #: False until the first request has resolved every rule (routes added after init_app).
     ready: bool = False
 
@@ -134,7 +136,7 @@ class CorsState:
                     f"{getattr(view_class, '__name__', '?')} would be ignored; "
                     "put it on the class: decorators = [cross_origin(...)]"
                 )
-        if decorator_options is None and lost_decoration(view, self.app.view_functions.values()):
+        if lost_decoration(view, self.app.view_functions.values()):
             raise CorsConfigError(
                 f"endpoint {endpoint!r}: @cross_origin is written above @app.route, so the "
                 "route was registered without it; put @cross_origin below @app.route"
@@ -168,6 +170,7 @@ class CorsState:
                     self.resolve(rule)
                 except CorsConfigError as error:
                     errors.append(error)
+                    self.broken[id(rule)] = (rule, error)
         return errors
 
     def resolve_all(self) -> None:
@@ -179,9 +182,9 @@ class CorsState:
     def resolve_first_request(self) -> None:
         """Resolve the routes added after ``init_app``, at the first request.
 
-        A route whose layers make a bad combination is logged here, as an error; as it
-        is not cached, each request to it raises the ``CorsConfigError`` (a 500) while
-        every other route is served as usual.
+        A route whose layers make a bad combination is logged here, as an error; each
+        request to it then raises the ``CorsConfigError`` (a 500) before its view runs,
+        while every other route is served as usual.
         """
         for error in self.resolve_new_rules():
             logger.error("CORS configuration error; its route will answer 500: %s", error)
@@ -250,6 +253,10 @@ class CorsState:
             self.resolve_first_request()
         # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        if self.broken:
+            entry = self.broken.get(id(req.url_rule))
+            if entry is not None and entry[0] is req.url_rule:
+                raise entry[1]  # before the view runs: a 500 must not follow a side effect
         environ = req.environ
         method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
         if method is None:
@@ -328,8 +335,10 @@ class CorsState:
         if (
             method not in policy.methods
             and method != "OPTIONS"
-            # A 405 is the URL's error response, readable like a 404: no view ran.
-            and not isinstance(req.routing_exception, MethodNotAllowed)
+            # Flask's 405 is the URL's error response, readable like a 404: no view ran.
+            and not (
+                response.status_code == 405 and isinstance(req.routing_exception, MethodNotAllowed)
+            )
         ):
             if origin is not None:
                 refusal = Refusal("method is not allowed", method, "methods")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask, abort, redirect
+from flask import Flask, abort, redirect, request
 
 from flask_crossorigin import cross_origin
 
@@ -71,6 +71,23 @@ def test_method_not_allowed_response_is_readable_from_an_allowed_origin_only(
     assert response.status_code == 405
     assert response.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
     assert response.headers.get_all("Vary") == ["Origin"]
+
+
+def test_hook_response_to_a_method_the_route_does_not_serve_is_not_shared() -> None:
+    app = make_app()
+
+    @app.get("/x")
+    @cross_origin(origins=EARTH)
+    def x() -> str:
+        return "ok"
+
+    @app.before_request
+    def answer_everything() -> str | None:
+        return "from the hook" if request.method == "POST" else None
+
+    response = app.test_client().post("/x", headers={"Origin": EARTH})
+    assert (response.status_code, response.data) == (200, b"from the hook")
+    assert cors_headers(response) == {}
 
 
 def test_error_handler_response_carries_the_routes_cors_headers() -> None:

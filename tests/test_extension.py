@@ -86,6 +86,19 @@ def test_decorator_written_above_route_fails_at_init_app_instead_of_doing_nothin
         CrossOrigin(app)
 
 
+def test_decorator_written_above_route_on_a_decorated_view_is_an_error_too() -> None:
+    app = Flask(__name__)
+
+    @cross_origin(origins=MARS)
+    @app.get("/x")
+    @cross_origin(origins=EARTH)
+    def x() -> str:
+        return "ok"
+
+    with pytest.raises(CorsConfigError, match=r"put @cross_origin below @app\.route"):
+        CrossOrigin(app)
+
+
 def test_bare_function_shared_with_a_decorated_route_gets_no_policy() -> None:
     app = Flask(__name__)
 
@@ -172,17 +185,27 @@ def test_bad_route_added_after_init_app_fails_alone_and_others_keep_working() ->
     app = Flask(__name__)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     CrossOrigin(app)
+    ran: list[str] = []
     app.get("/good")(cross_origin(origins=EARTH)(lambda: "ok"))
-    app.add_url_rule("/bad", "bad", cross_origin(supports_credentials=True)(lambda: "no"))
+
+    @cross_origin(supports_credentials=True)
+    def bad() -> str:
+        ran.append("bad")
+        return "no"
+
+    app.add_url_rule("/bad", "bad", bad, methods=["POST"])
     client = app.test_client()
     first = client.get("/good", headers={"Origin": EARTH})  # the first request resolves all
     assert first.status_code == 200
     assert first.headers["Access-Control-Allow-Origin"] == EARTH
-    assert client.get("/bad").status_code == 500
+    assert client.post("/bad").status_code == 500
+    assert client.post("/bad", headers={"Origin": EARTH}).status_code == 500
+    asked = {"Origin": EARTH, "Access-Control-Request-Method": "POST"}
+    assert client.options("/bad", headers=asked).status_code == 500
     good = client.get("/good", headers={"Origin": EARTH})
     assert good.status_code == 200
     assert good.headers["Access-Control-Allow-Origin"] == EARTH
-    assert client.get("/bad").status_code == 500
+    assert ran == []  # the error comes before the view: no side effect, then a 500
 
 
 def test_blueprint_policy_given_after_registration_is_an_error() -> None:

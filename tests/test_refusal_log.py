@@ -261,3 +261,22 @@ def test_method_of_an_actual_request_is_logged_only_when_it_is_a_short_token(
     assert line.startswith("CORS request refused for endpoint 'oxygen_data': origin is not")
     assert not any(ch in line for ch in "\r\n\x1b")
     assert "AAAA" not in line
+
+
+def test_long_method_refused_by_the_methods_option_is_cut_short_in_the_log(
+    refusals: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask("mars")
+    CrossOrigin(app)
+    method = "A" * 300
+
+    @app.route("/odd", methods=["GET", method])
+    @cross_origin(origins=EARTH, methods=["GET"])
+    def odd() -> str:
+        return "ok"
+
+    response = app.test_client().open("/odd", method=method, headers={"Origin": EARTH})
+    assert response.status_code == 200
+    (line,) = info_lines(refusals)
+    assert line.startswith("CORS request refused for endpoint 'odd': method is not allowed: 'AAA")
+    assert "A" * 100 not in line
