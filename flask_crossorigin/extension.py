@@ -160,7 +160,7 @@ class CorsState:
         """Resolve every rule not seen yet; return the errors instead of stopping at one.
 
         The rules that resolve are cached even when another fails, so they are not
-        resolved again; a rule that fails is not cached.
+        resolved again; a rule that fails is kept in ``broken`` with its error.
         """
         errors: list[CorsConfigError] = []
         for rule in self.app.url_map.iter_rules():
@@ -354,15 +354,12 @@ class CorsState:
                 refusal = Refusal("origin is not allowed", origin, "origins")
                 _log_refusal(rule.endpoint if rule else None, refusal, _request_kind(method))
             return response
-        if present.isdisjoint(policy.actual_names):
-            for name, value in extra:
+        # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
+        # a browser reads two lines as one value, "true, true", and blocks.
+        set_by_view = present & policy.actual_names
+        for name, value in extra:
+            if not set_by_view or name.lower() not in set_by_view:
                 headers.add(name, value)
-        else:
-            # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
-            # a browser reads two lines as one value, "true, true", and blocks.
-            for name, value in extra:
-                if name.lower() not in present:
-                    headers.add(name, value)
         return response
 
 

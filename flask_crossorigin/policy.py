@@ -78,17 +78,15 @@ def check_option_names(
     to production doing nothing; here it stops the app from starting. With
     ``config``, names are shown as the ``CORS_*`` keys the user wrote.
     """
+
+    def shown(name: str) -> str:
+        return f"CORS_{name.upper()}" if config else name
+
+    what = "key" if config else "option"
     for name in options:
         if name in FLASK_CORS_ONLY:
             raise CorsConfigError(
                 f"{where}: {name} is a flask-cors option: {FLASK_CORS_ONLY[name]}"
-            )
-        if config and name not in allowed:
-            close = difflib.get_close_matches(name, allowed, n=1)
-            hint = f" (did you mean 'CORS_{close[0].upper()}'?)" if close else ""
-            keys = ", ".join(f"CORS_{option.upper()}" for option in allowed)
-            raise TypeError(
-                f"{where} has an unknown key 'CORS_{name.upper()}'{hint}; valid keys: {keys}"
             )
         if name == "resources" and "resources" not in allowed:
             raise CorsConfigError(
@@ -97,9 +95,10 @@ def check_option_names(
             )
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" (did you mean {shown(close[0])!r}?)" if close else ""
             raise TypeError(
-                f"{where} got an unknown option {name!r}{hint}; valid options: {', '.join(allowed)}"
+                f"{where} got an unknown {what} {shown(name)!r}{hint}; "
+                f"valid {what}s: {', '.join(shown(option) for option in allowed)}"
             )
 
 
