@@ -1,11 +1,21 @@
 """Cross-Origin Resource Sharing for Flask: per-route policies, validated at start-up.
 
 ``CrossOrigin(app)`` installs the hooks, ``@cross_origin(...)`` gives a view its own
-policy, and ``CorsConfigError`` is raised for a configuration a browser would reject.
+policy, ``CorsConfigError`` is raised for a configuration a browser would reject, and
+``cors_refused`` is sent for every refused request.
 """
 
 from .decorator import cross_origin
 from .errors import CorsConfigError
 from .extension import CrossOrigin
+from .options import AppOptions, CorsOptions
+from .signals import cors_refused
 
-__all__ = ["CorsConfigError", "CrossOrigin", "cross_origin"]
+__all__ = [
+    "AppOptions",
+    "CorsConfigError",
+    "CorsOptions",
+    "CrossOrigin",
+    "cors_refused",
+    "cross_origin",
+]

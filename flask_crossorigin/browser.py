@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from werkzeug.datastructures import Headers
 
-from .policy import TOKEN
+from .http import TOKEN, token_list
 
 #: Fetch, "Methods": the ones ``fetch()`` upper-cases; any other keeps its case.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
@@ -211,11 +211,7 @@ def _combined(headers: Headers, name: str) -> str | None:
 def header_list(headers: Headers, name: str) -> list[str] | None:
     """Fetch, "extract header list values" for a ``#token`` header; None if one is no token."""
     value = _combined(headers, name)
-    if value is None:
-        return []
-    items = [item.strip(" \t") for item in value.split(",")]
-    items = [item for item in items if item]
-    return items if all(TOKEN.fullmatch(item) for item in items) else None
+    return [] if value is None else token_list(value)
 
 
 def cors_check(headers: Headers, origin: str, credentials: bool) -> Blocked | None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, current_app
 
-from .policy import check_combination, parse_options
+from .errors import CorsConfigError
+from .options import CorsOptions, Layer, combination_problems, merge, parse_layer
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,12 +52,12 @@ def lost_decoration(view: object, registered: Iterable[object]) -> bool:
     return not any(id(wrapper) in registered_ids for wrapper in wrappers)
 
 
-def view_options(view: object) -> Mapping[str, object] | None:
+def view_options(view: object) -> Layer | None:
     """The parsed options attached to a view (by ``@cross_origin``) or a blueprint."""
-    return cast("Mapping[str, object] | None", getattr(view, OPTIONS_ATTR, None))
+    return cast("Layer | None", getattr(view, OPTIONS_ATTR, None))
 
 
-def cross_origin(**options: Any) -> Callable[[F], F]:
+def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
     """Give one view its own CORS policy; the extension's hooks enforce it.
 
     Options are validated here, at import time, so a typo fails before the app
@@ -64,16 +68,23 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
     Put around a view that already carries a policy (Flask-RESTful's
     ``Api(decorators=[...])`` around a ``Resource`` with its own ``decorators``), it
     is the broader layer: the inner decorator's options win, option by option.
+
+    :param options: the policy's options (see :class:`~flask_crossorigin.options.CorsOptions`);
+        any left out come from the blueprint, ``resources`` entry and app level.
+    :raises CorsConfigError: an option has a bad value, or the options do not go together.
+    :raises TypeError: an option name is unknown.
     """
-    parsed = parse_options(options, "cross_origin()")
+    parsed = parse_layer(options, "cross_origin()")
 
     def decorate(view: F) -> F:
         name = getattr(view, "__name__", repr(view))
         inner = view_options(view)
         policy = parsed
         if inner is not None:
-            policy = {**parsed, **inner}
-            check_combination(policy, f"cross_origin() around the policy of {name!r}")
+            policy = merge(parsed, inner)
+            problems = combination_problems(policy, f"cross_origin() around the policy of {name!r}")
+            if problems:
+                raise CorsConfigError.collect(problems)
         wrapper: Callable[..., Any]
         if inspect.iscoroutinefunction(view):
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, redirect, request
 from flask.typing import ResponseReturnValue
 
 from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin.cli import cors_cli
 
 EARTH = "https://earth.com"
 VENUS = "https://venus.com"
@@ -70,7 +71,7 @@ def app() -> Flask:
 
 
 def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=["cors", *args])
+    return app.test_cli_runner().invoke(cors_cli, args)
 
 
 # flask cors routes

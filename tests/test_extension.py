@@ -46,8 +46,8 @@ def test_hooks_are_registered_once_per_app() -> None:
     app = Flask(__name__)
     CrossOrigin(app)
     state = app.extensions["crossorigin"]
-    assert app.before_request_funcs[None][0] == state.answer_preflight
-    assert app.after_request_funcs[None] == [state.add_headers]
+    assert app.before_request_funcs[None][0] == state.hooks.answer_preflight
+    assert app.after_request_funcs[None] == [state.hooks.add_headers]
 
 
 def test_decorated_view_on_app_without_extension_fails_loudly_at_first_request() -> None:

@@ -131,7 +131,7 @@ def test_resources_pattern_is_matched_against_the_whole_rule_case_sensitively(
     app.add_url_rule(rule, "view", lambda **kw: "ok")
     CrossOrigin(app, resources=resources)
     state = app.extensions["crossorigin"]
-    policy = state.policy_for(next(r for r in app.url_map.iter_rules() if r.endpoint == "view"))
+    policy = state.rules.policy_for(next(r for r in app.url_map.iter_rules() if r.endpoint == "view"))
     assert (policy is not None) is covered
 
 
@@ -191,7 +191,7 @@ def test_policy_source_names_the_layer_that_covers_the_route() -> None:
     cors.init_app(app, resources="/res/*")
     state = app.extensions["crossorigin"]
     sources = {
-        rule.rule: (p.source if (p := state.policy_for(rule)) else None)
+        rule.rule: (p.source if (p := state.rules.policy_for(rule)) else None)
         for rule in app.url_map.iter_rules()
     }
     assert sources == {

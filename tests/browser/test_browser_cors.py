@@ -17,6 +17,7 @@ import pytest
 from flask import Flask, abort, request
 
 from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin.cli import cors_cli
 
 from .harness import Fetched, Pages, Recorder
 
@@ -235,7 +236,7 @@ def test_cors_check_gives_the_browsers_verdict(
 ) -> None:
     fetched = fetch(scenario.page, scenario.path, **scenario.init)
     arguments = check_arguments(scenario, pages)
-    checked = api_app.test_cli_runner().invoke(args=["cors", "check", *arguments])
+    checked = api_app.test_cli_runner().invoke(cors_cli, ["check", *arguments])
 
     assert checked.exit_code in (0, 1), checked.output
     verdict = "Verdict: ALLOWED" if fetched.result["readable"] else "Verdict: BLOCKED"

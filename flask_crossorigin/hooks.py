@@ -1,0 +1,190 @@
+"""The two hooks: classify the request, look up the policy, copy precomputed strings.
+
+``answer_preflight`` (``before_request``, first of all) answers CORS preflights without
+calling the view; ``add_headers`` (``after_request``) adds the route's headers to every
+other response, error responses included. :func:`report_refusal` is the one place a
+refusal is told: the log line and the :data:`~flask_crossorigin.signals.cors_refused`
+signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+from werkzeug.exceptions import MethodNotAllowed
+
+from .errors import CorsConfigError
+from .http import (
+    ALLOW_ORIGIN,
+    ENV_ORIGIN,
+    ENV_REQUEST_HEADERS,
+    ENV_REQUEST_METHOD,
+    ENV_REQUEST_PRIVATE_NETWORK,
+    ORIGIN,
+    PREFLIGHT_VARY_VALUE,
+    TOKEN,
+    VARY,
+    Header,
+    add_vary,
+)
+from .policy import Refusal
+from .rules import RuleTable
+from .signals import cors_refused
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.wrappers import Request, Response
+
+logger = logging.getLogger("flask_crossorigin")
+
+#: Fetch, "CORS protocol": a preflight is an OPTIONS with Origin and a request method.
+PREFLIGHT = "preflight"
+#: Any other request with an ``Origin``: its response is CORS-checked by the browser.
+ACTUAL = "actual"
+#: No ``Origin``: a same-origin or non-browser request.
+NOT_CORS = "not CORS"
+
+
+def classify(environ: dict[str, Any], method: str) -> str:
+    """:data:`PREFLIGHT`, :data:`ACTUAL` or :data:`NOT_CORS` (Fetch, "CORS protocol")."""
+    if ENV_ORIGIN not in environ:
+        return NOT_CORS
+    if method == "OPTIONS" and ENV_REQUEST_METHOD in environ:
+        return PREFLIGHT
+    return ACTUAL
+
+
+def request_kind(method: str) -> str:
+    """``"GET request"``, for the log; a method that is not a short token is left out.
+
+    Werkzeug's development server passes any request line's method through, and the
+    log line must never carry a control character or a forged second line.
+    """
+    return f"{method} request" if len(method) <= 20 and TOKEN.fullmatch(method) else "request"
+
+
+def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> None:
+    """Tell that a CORS request was refused: one INFO line, then ``cors_refused``."""
+    logger.info("CORS %s refused for endpoint %r: %s", kind, endpoint, refusal)
+    cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
+
+
+@dataclass(frozen=True, eq=False)
+class Hooks:
+    """The hooks of one app, bound to its rule table."""
+
+    app: Flask
+    rules: RuleTable
+
+    def answer_preflight(self) -> Response | None:
+        """``before_request``: answer a CORS preflight without calling the view or other hooks."""
+        rules = self.rules
+        if not rules.ready:
+            rules.resolve_first_request()
+        # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        rule = req.url_rule
+        if rule is not None:
+            entry = rules.entry(rule)
+            if isinstance(entry, CorsConfigError):
+                raise entry  # before the view runs: a 500 must not follow a side effect
+        environ = req.environ
+        if classify(environ, req.method) is not PREFLIGHT:
+            return None
+        return self._preflight_response(req, environ)
+
+    def _preflight_response(self, req: Request, environ: dict[str, Any]) -> Response | None:
+        """The answer to a preflight: 204 with the policy's headers, or 403 and a refusal."""
+        method: str = environ[ENV_REQUEST_METHOD]
+        rules = self.rules
+        rule = rules.target_rule(req, method.upper())
+        policy = rules.policy_for(rule) if rule is not None else None
+        refusal: Refusal | None
+        if policy is None:
+            # No view serves this method here; refuse if the URL itself is covered.
+            # (a URL that redirects is covered by the rule it redirects to)
+            covering = req.url_rule or rules.target_rule(req, "OPTIONS")
+            if covering is None or rules.policy_for(covering) is None:
+                return None
+            rule = covering
+            headers: list[Header] = []
+            refusal = Refusal(
+                "no view with a CORS policy serves this method on this URL", method, "methods"
+            )
+        else:
+            headers, refusal = policy.preflight(
+                environ[ENV_ORIGIN],
+                method,
+                environ.get(ENV_REQUEST_HEADERS),
+                environ.get(ENV_REQUEST_PRIVATE_NETWORK),
+            )
+        if refusal is not None:
+            report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
+        headers.append((VARY, PREFLIGHT_VARY_VALUE))
+        # content_type="" skips the default type (and its costly lookup); no body, so no type.
+        response = self.app.response_class(
+            status=403 if refusal else 204, headers=headers, content_type=""
+        )
+        del response.headers["Content-Type"]
+        return response
+
+    def add_headers(self, response: Response) -> Response:
+        """``after_request``: add the route's CORS headers to an actual response."""
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        environ = req.environ
+        method = req.method
+        kind = classify(environ, method)
+        if kind is PREFLIGHT:
+            return response  # answered (or deliberately left alone) before the view
+        rule = req.url_rule or self.rules.rule_for_response(req)
+        policy = self.rules.policy_for(rule) if rule is not None else None
+        if policy is None:
+            return response
+        headers = response.headers
+        # The names present, in one pass: each `name in headers` that misses raises and
+        # catches a KeyError inside werkzeug, which costs more than this whole scan.
+        present = {name.lower() for name, _ in headers}
+        static = policy.static_headers
+        if static is None:
+            if "vary" in present:
+                add_vary(headers, (ORIGIN,))
+            else:
+                headers.add(VARY, ORIGIN)
+            if kind is NOT_CORS:
+                return response
+        if "access-control-allow-origin" in present:
+            return response  # the view answered CORS itself; mixing the two could widen it
+        origin: str | None = environ.get(ENV_ORIGIN)
+        refusal = None
+        if (
+            method not in policy.methods
+            and method != "OPTIONS"
+            # Flask's 405 is the URL's error response, readable like a 404: no view ran.
+            and not (
+                response.status_code == 405 and isinstance(req.routing_exception, MethodNotAllowed)
+            )
+        ):
+            refusal = Refusal("method is not allowed", method, "methods")
+        elif static is not None:
+            extra = static
+        elif origin is not None and policy.origins.allows(origin):
+            headers.add(ALLOW_ORIGIN, origin)
+            extra = policy.echo_headers
+        else:
+            refusal = Refusal("origin is not allowed", origin or "", "origins")
+        if refusal is not None:
+            if kind is ACTUAL:
+                report_refusal(
+                    self.app, rule.endpoint if rule else None, request_kind(method), refusal
+                )
+            return response
+        # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
+        # a browser reads two lines as one value, "true, true", and blocks.
+        set_by_view = present & policy.actual_names
+        for name, value in extra:
+            if not set_by_view or name.lower() not in set_by_view:
+                headers.add(name, value)
+        return response

@@ -1,0 +1,86 @@
+"""The HTTP grammar that the server side and the browser model share.
+
+Header names, the token rule, the strict ``#token`` list splitter and ``Vary`` merging,
+each written once. Nothing here knows about CORS policies or about Flask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
+
+#: RFC 9110 section 5.6.2, ``token``: what a method or a header name may be.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+#: A response header line, as werkzeug's ``Headers`` takes it.
+Header = tuple[str, str]
+
+ORIGIN = "Origin"
+VARY = "Vary"
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
+ALLOW_METHODS = "Access-Control-Allow-Methods"
+ALLOW_HEADERS = "Access-Control-Allow-Headers"
+ALLOW_CREDENTIALS = "Access-Control-Allow-Credentials"
+ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
+EXPOSE_HEADERS = "Access-Control-Expose-Headers"
+MAX_AGE = "Access-Control-Max-Age"
+REQUEST_METHOD = "Access-Control-Request-Method"
+REQUEST_HEADERS = "Access-Control-Request-Headers"
+REQUEST_PRIVATE_NETWORK = "Access-Control-Request-Private-Network"
+
+#: What a preflight's answer depends on, besides the URL (Fetch, "CORS protocol and HTTP caches").
+PREFLIGHT_VARY = (ORIGIN, REQUEST_METHOD, REQUEST_HEADERS)
+PREFLIGHT_VARY_VALUE = ", ".join(PREFLIGHT_VARY)
+
+#: The WSGI environ keys of the request headers the hooks read.
+ENV_ORIGIN = "HTTP_ORIGIN"
+ENV_REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+ENV_REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
+ENV_REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+
+
+def is_token(value: str) -> bool:
+    """Whether ``value`` is one RFC 9110 token (a method name, a header name)."""
+    return TOKEN.fullmatch(value) is not None
+
+
+def token_list(value: str) -> list[str] | None:
+    """Split a ``#token`` list (``"x-a, x-b"``); ``None`` when an element is not a token.
+
+    Fetch, "extract header list values": empty elements and the whitespace around
+    elements are skipped, but one element that is not a token fails the whole list.
+    Werkzeug's ``parse_list_header`` cannot serve here: it unquotes and accepts
+    elements that are not tokens, which a browser would reject.
+    """
+    items = [item.strip(" \t") for item in value.split(",")]
+    items = [item for item in items if item]
+    return items if all(TOKEN.fullmatch(item) for item in items) else None
+
+
+def add_vary(headers: Headers, values: Iterable[str]) -> None:
+    """Merge ``values`` into ``Vary``, keeping the view's own and never repeating one.
+
+    Werkzeug's ``response.vary`` cannot be used: it reads only the first ``Vary`` line,
+    so values on a second line would be lost, and it rewrites the header even when
+    nothing is missing.
+    """
+    wanted = tuple(values)
+    existing = headers.get_all(VARY)
+    if not existing:
+        headers[VARY] = ", ".join(wanted)
+        return
+    merged: list[str] = []
+    seen: set[str] = set()
+    for item in (part.strip() for line in existing for part in line.split(",")):
+        if item and item.lower() not in seen:
+            seen.add(item.lower())
+            merged.append(item)
+    if "*" in seen:
+        return
+    missing = [v for v in wanted if v.lower() not in seen]
+    if missing or len(existing) > 1:
+        headers[VARY] = ", ".join(merged + missing)

@@ -1,0 +1,416 @@
+"""Options: what the user wrote, turned once into a parsed, validated layer.
+
+A *layer* is the options of one place (a decorator, a blueprint, a ``resources``
+entry, the app's keyword arguments, the ``CORS_*`` keys), each value already in the
+form a :class:`~flask_crossorigin.policy.Policy` is built from. Layers are parsed
+when they are written and merged, option by option, when a route is resolved.
+
+Every problem found in one layer is reported together, in one
+:class:`~flask_crossorigin.errors.CorsConfigError`, so a user fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
+
+from .errors import CorsConfigError
+from .http import TOKEN
+from .origins import OriginMatcher, parse_origins
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+logger = logging.getLogger("flask_crossorigin")
+
+# What the user may write.
+
+#: One allowed origin: an origin, a ``*.`` pattern, a compiled regex or a check.
+OriginSpec: TypeAlias = str | re.Pattern[str] | Callable[[str], bool]
+#: A ``resources`` pattern: ``"/api/*"`` (``*`` matches anything) or a compiled regex.
+ResourcePattern: TypeAlias = str | re.Pattern[str]
+
+
+class CorsOptions(TypedDict, total=False):
+    """The options of one policy, as ``cross_origin(...)`` and a blueprint take them.
+
+    The names are those of flask-cors where the concept is the same. This class is
+    the one place they are written: the parsers below are keyed by its keys.
+    """
+
+    origins: OriginSpec | Iterable[OriginSpec]
+    methods: str | Iterable[str]
+    allow_headers: str | Iterable[str]
+    expose_headers: str | Iterable[str]
+    supports_credentials: bool
+    max_age: int | timedelta | None
+    allow_private_network: bool
+
+
+class AppOptions(CorsOptions, total=False):
+    """The app-level options: a policy's, plus which routes it covers."""
+
+    resources: ResourcePattern | Iterable[ResourcePattern] | Mapping[ResourcePattern, CorsOptions]
+
+
+# What a layer holds once parsed.
+
+AllowHeaders: TypeAlias = Literal["*"] | tuple[str, ...]
+
+
+class Layer(TypedDict, total=False):
+    """One place's options, parsed: only the options that place names."""
+
+    origins: OriginMatcher
+    methods: tuple[str, ...]
+    allow_headers: AllowHeaders
+    expose_headers: tuple[str, ...]
+    supports_credentials: bool
+    max_age: int | None
+    allow_private_network: bool
+
+
+class Settings(TypedDict):
+    """Every option with a value: the defaults with the layers of one route merged in."""
+
+    origins: OriginMatcher
+    #: ``None``: the methods the route itself serves.
+    methods: tuple[str, ...] | None
+    allow_headers: AllowHeaders
+    expose_headers: tuple[str, ...]
+    supports_credentials: bool
+    max_age: int | None
+    allow_private_network: bool
+
+
+DEFAULTS = Settings(
+    origins=OriginMatcher(any_origin=True),
+    methods=None,
+    allow_headers="*",
+    expose_headers=(),
+    supports_credentials=False,
+    max_age=None,
+    allow_private_network=False,
+)
+
+#: The policy options, in the order the docs list them.
+POLICY_OPTIONS: tuple[str, ...] = tuple(CorsOptions.__annotations__)
+#: ``resources`` says which routes the app-level policy covers, so only the app has it.
+APP_OPTIONS: tuple[str, ...] = (*POLICY_OPTIONS, "resources")
+
+#: flask-cors options that have no place here, and what to do instead.
+FLASK_CORS_ONLY = {
+    "send_wildcard": "'*' is sent whenever origins='*' and credentials are off, "
+    "the request's own origin otherwise; remove send_wildcard",
+    "always_send": "headers are sent on every response of a covered route; remove always_send",
+    "vary_header": "Vary is managed for you and is exactly as wide as the answer "
+    "depends on; remove vary_header",
+    "automatic_options": "preflights are always answered by the extension before any "
+    "view or hook; remove automatic_options",
+    "intercept_exceptions": "error responses (404, 500, abort()) always carry the route's "
+    "CORS headers; remove intercept_exceptions",
+}
+
+#: Fetch, "forbidden method": ``fetch()`` throws before sending one.
+FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+#: The preflight cache caps, in seconds: a longer ``max_age`` is cut to these.
+ENGINE_MAX_AGE_CAPS = (("Safari", 600), ("Chromium", 7200), ("Firefox", 86400))
+CHROMIUM_MAX_AGE_CAP = 7200
+
+
+# One parser per option: a value in, the parsed value out, or CorsConfigError.
+
+
+def _names(option: str, value: object, *, upper: bool) -> tuple[str, ...]:
+    """A token or a list of tokens (a comma-separated string is split)."""
+    if isinstance(value, str):
+        items: list[object] = [part.strip() for part in value.split(",")]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        items = list(value)
+    else:
+        raise CorsConfigError(f"{option}: {value!r} is not a name or a list of names")
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str) or not TOKEN.fullmatch(item):
+            raise CorsConfigError(
+                f"{option}: {item!r} is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~); "
+                "check for spaces or quotes"
+            )
+        name = item.upper() if upper else item
+        if name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    if not names:
+        raise CorsConfigError(f"{option}: {value!r} names nothing; remove the option instead")
+    return tuple(names)
+
+
+def _parse_methods(value: object) -> tuple[str, ...]:
+    methods = _names("methods", value, upper=True)
+    for method in methods:
+        if method in FORBIDDEN_METHODS:
+            raise CorsConfigError(
+                f"methods: {method!r} is a forbidden method; browsers never send it "
+                "from fetch() or XMLHttpRequest, so remove it"
+            )
+        if method == "*":
+            raise CorsConfigError(
+                "methods: '*' is not supported; list the methods, or leave methods "
+                "out to allow the ones the route serves"
+            )
+    return methods
+
+
+def _parse_allow_headers(value: object) -> AllowHeaders:
+    if value == "*":
+        return "*"
+    headers = _names("allow_headers", value, upper=False)
+    if "*" in headers:
+        raise CorsConfigError("allow_headers: '*' must stand alone: allow_headers='*'")
+    return headers
+
+
+def _parse_expose_headers(value: object) -> tuple[str, ...]:
+    headers = _names("expose_headers", value, upper=False)
+    if any(h.lower() in ("set-cookie", "set-cookie2") for h in headers):
+        raise CorsConfigError(
+            f"expose_headers: {value!r} names Set-Cookie, which browsers never expose; remove it"
+        )
+    return headers
+
+
+def _bool(option: str) -> Callable[[object], bool]:
+    def parse(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise CorsConfigError(f"{option}: {value!r} is not a bool; use True or False")
+        return value
+
+    return parse
+
+
+def _parse_max_age(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        if seconds != int(seconds):
+            raise CorsConfigError(f"max_age: {value!r} is not a whole number of seconds")
+        value = int(seconds)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CorsConfigError(
+            f"max_age: {value!r} is not an integer; give seconds (e.g. 600), a timedelta, or None"
+        )
+    if value < 0:
+        raise CorsConfigError(f"max_age: {value!r} is negative; give 0 or more seconds, or None")
+    if value > CHROMIUM_MAX_AGE_CAP:  # below it only Safari cuts, which is common and harmless
+        exceeded = [
+            f"{engine} caps the preflight cache at {cap} s"
+            for engine, cap in reversed(ENGINE_MAX_AGE_CAPS)
+            if value > cap
+        ]
+        logger.warning("max_age=%d: %s", value, "; ".join(exceeded))
+    return value
+
+
+#: One parser per option name, in the order of :class:`CorsOptions`.
+PARSERS: dict[str, Callable[[object], object]] = {
+    "origins": parse_origins,
+    "methods": _parse_methods,
+    "allow_headers": _parse_allow_headers,
+    "expose_headers": _parse_expose_headers,
+    "supports_credentials": _bool("supports_credentials"),
+    "max_age": _parse_max_age,
+    "allow_private_network": _bool("allow_private_network"),
+}
+assert tuple(PARSERS) == POLICY_OPTIONS, "one parser per option of CorsOptions"
+
+
+# Names: unknown ones, flask-cors ones, the app-level one.
+
+
+def check_names(
+    options: Mapping[str, object], where: str, allowed: tuple[str, ...], *, config: bool = False
+) -> list[str]:
+    """Raise ``TypeError`` for unknown names; return the problems with known-but-wrong ones.
+
+    flask-cors silently ignores unknown names, so ``support_credentials=True`` ships
+    to production doing nothing; here it stops the app from starting. With
+    ``config``, names are shown as the ``CORS_*`` keys the user wrote.
+    """
+
+    def shown(name: str) -> str:
+        return f"CORS_{name.upper()}" if config else name
+
+    what = "key" if config else "option"
+    problems: list[str] = []
+    for name in options:
+        if name in FLASK_CORS_ONLY:
+            problems.append(f"{where}: {name} is a flask-cors option: {FLASK_CORS_ONLY[name]}")
+        elif name == "resources" and "resources" not in allowed:
+            problems.append(
+                f"{where}: resources is an app-level option; give it to CrossOrigin(app, ...) "
+                "or init_app(app, ...)"
+            )
+        elif name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean {shown(close[0])!r}?)" if close else ""
+            raise TypeError(
+                f"{where} got an unknown {what} {shown(name)!r}{hint}; "
+                f"valid {what}s: {', '.join(shown(option) for option in allowed)}"
+            )
+    return problems
+
+
+def combination_problems(layer: Layer | Settings, where: str) -> list[str]:
+    """The combinations a browser would refuse, as far as ``layer`` decides them."""
+    if layer.get("supports_credentials") is not True:
+        return []
+    problems = []
+    origins = layer.get("origins")
+    if origins is not None and origins.any_origin:
+        problems.append(
+            f"{where}: supports_credentials=True with origins='*': browsers reject '*' on a "
+            "credentialed response; list the origins, e.g. origins=['https://earth.com']"
+        )
+    if "*" in layer.get("expose_headers", ()):
+        problems.append(
+            f"{where}: expose_headers='*' with supports_credentials=True: with credentials a "
+            "browser reads '*' as a header named '*'; list the headers to expose"
+        )
+    return problems
+
+
+def raise_problems(problems: list[str]) -> None:
+    """Raise every problem found at once, or return when there is none."""
+    if problems:
+        raise CorsConfigError.collect(problems)
+
+
+def _parse_values(options: Mapping[str, object]) -> tuple[Layer, list[str]]:
+    parsed: dict[str, object] = {}
+    problems: list[str] = []
+    for name, value in options.items():
+        if name in PARSERS:
+            try:
+                parsed[name] = PARSERS[name](value)
+            except CorsConfigError as error:
+                problems.extend(error.problems)
+    return cast(Layer, parsed), problems
+
+
+def parse_layer(options: Mapping[str, object], where: str) -> Layer:
+    """Check the names and values of one layer of policy options, and parse them."""
+    problems = check_names(options, where, POLICY_OPTIONS)
+    layer, value_problems = _parse_values(options)
+    problems += value_problems
+    if not value_problems:
+        problems += combination_problems(layer, where)
+    raise_problems(problems)
+    return layer
+
+
+def merge(*layers: Layer) -> Layer:
+    """The layers merged option by option, the last one winning."""
+    merged = Layer()
+    for layer in layers:
+        merged.update(layer)
+    return merged
+
+
+def settle(layer: Layer) -> Settings:
+    """``layer`` over the defaults: a value for every option."""
+    return cast(Settings, {**DEFAULTS, **layer})
+
+
+# resources: which routes the app-level policy covers.
+
+
+def _resource_pattern(pattern: object) -> re.Pattern[str]:
+    """``"/api/*"``: ``*`` matches anything, the rest is literal; a regex is full-matched."""
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if not isinstance(pattern, str) or not pattern.startswith(("/", "*")):
+        raise CorsConfigError(
+            f"resources: {pattern!r} is not a path pattern; give a rule pattern such as "
+            "'/api/*', '*', or re.compile(...)"
+        )
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+Resources: TypeAlias = tuple[tuple[re.Pattern[str], Layer], ...]
+
+
+def parse_resources(value: object) -> Resources:
+    """``resources`` as ``(pattern, layer)`` pairs, in the order given (the first match wins)."""
+    items: list[tuple[object, Mapping[str, object]]] = []
+    if isinstance(value, Mapping):
+        for pattern, options in value.items():
+            if not isinstance(options, Mapping):
+                raise CorsConfigError(
+                    f"resources[{pattern!r}]: {options!r} is not a dict of options; "
+                    "give {} to use the app-level options"
+                )
+            items.append((pattern, options))
+    elif isinstance(value, (str, re.Pattern)):
+        items = [(value, {})]
+    elif isinstance(value, Iterable):
+        items = [(pattern, {}) for pattern in value]
+    else:
+        raise CorsConfigError(f"resources: {value!r} is not a pattern, a list or a dict")
+    parsed: list[tuple[re.Pattern[str], Layer]] = []
+    problems: list[str] = []
+    for pattern, options in items:
+        try:
+            parsed.append(
+                (_resource_pattern(pattern), parse_layer(options, f"resources[{pattern!r}]"))
+            )
+        except CorsConfigError as error:
+            problems.extend(error.problems)
+    raise_problems(problems)
+    return tuple(parsed)
+
+
+# The app level: keyword options and CORS_* keys.
+
+
+def config_options(config: Mapping[str, object]) -> dict[str, object]:
+    """The ``CORS_*`` keys of a Flask config, by option name."""
+    return {
+        key[len("CORS_") :].lower(): value
+        for key, value in config.items()
+        if key.startswith("CORS_")
+    }
+
+
+class AppLayer(Layer, total=False):
+    """The app-level options, parsed: a layer, and the ``resources`` if they are named."""
+
+    resources: Resources
+
+
+def parse_app_layer(options: Mapping[str, object], where: str, *, config: bool = False) -> AppLayer:
+    """App-level options (keywords, or ``CORS_*`` keys with ``config``), parsed."""
+    problems = check_names(options, where, APP_OPTIONS, config=config)
+    policy_options = {name: value for name, value in options.items() if name != "resources"}
+    layer, value_problems = _parse_values(policy_options)
+    problems += value_problems
+    parsed = cast(AppLayer, dict(layer))
+    if "resources" in options:
+        try:
+            parsed["resources"] = parse_resources(options["resources"])
+        except CorsConfigError as error:
+            problems.extend(error.problems)
+    raise_problems(problems)
+    return parsed
+
+
+def split_app_layer(*layers: AppLayer) -> tuple[Layer, Resources]:
+    """App-level layers merged (the last wins), as the defaults layer and the resources."""
+    merged = AppLayer()
+    for layer in layers:
+        merged.update(layer)
+    resources = merged.pop("resources", ())
+    return cast(Layer, merged), resources

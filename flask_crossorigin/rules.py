@@ -1,0 +1,212 @@
+"""The rule table: which policy each URL rule has, resolved once, and the rule a URL reaches.
+
+A rule's policy is the merge of its layers (defaults, ``resources`` entry, blueprints,
+decorator), resolved the first time the rule is seen and kept: a
+:class:`~flask_crossorigin.policy.Policy`, ``None`` for a route no policy covers, or
+the :class:`~flask_crossorigin.errors.CorsConfigError` its layers make.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect, Rule
+
+from .decorator import lost_decoration, view_options
+from .errors import CorsConfigError
+from .options import Layer, Resources, combination_problems, merge, settle
+from .policy import Policy
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from flask import Flask
+    from flask.wrappers import Request
+
+logger = logging.getLogger("flask_crossorigin")
+
+#: What the table holds for a rule.
+Entry: TypeAlias = Policy | CorsConfigError | None
+
+#: How many redirects (trailing slash, merge_slashes) a preflight's URL may take.
+MAX_REDIRECTS = 5
+
+
+@dataclass(eq=False)
+class RuleTable:
+    """Per-app: the layers, and each rule's resolved entry.
+
+    Entries are keyed by ``id(rule)`` (werkzeug rules are not hashable) and hold the
+    rule itself, so no other rule can ever share that id while the entry exists.
+    """
+
+    app: Flask
+    #: The app-level options (keywords over ``CORS_*`` keys), inherited by every layer.
+    defaults: Layer
+    #: ``(pattern, layer)``: the first pattern matching a rule gives it the app-level policy.
+    resources: Resources
+    _entries: dict[int, tuple[Rule, Entry]] = field(default_factory=dict)
+    #: False until every rule known at the first request has been resolved.
+    ready: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # Resolution: once per rule.
+
+    def layers(self, rule: Rule) -> tuple[Layer, str] | None:
+        """The merged options for ``rule`` and where its policy comes from, or None."""
+        merged: list[Layer] = [self.defaults]
+        source = None
+        for pattern, options in self.resources:
+            if pattern.fullmatch(rule.rule):
+                merged.append(options)
+                source = "resources"
+                break
+        endpoint = rule.endpoint
+        parts = endpoint.split(".")[:-1]
+        for depth in range(1, len(parts) + 1):
+            blueprint_options = view_options(self.app.blueprints.get(".".join(parts[:depth])))
+            if blueprint_options is not None:
+                merged.append(blueprint_options)
+                source = "blueprint"
+        view = self.app.view_functions.get(endpoint)
+        view_class: type | None = getattr(view, "view_class", None)
+        for name in getattr(view_class, "methods", None) or ():
+            if view_options(getattr(view_class, name.lower(), None)) is not None:
+                raise CorsConfigError(
+                    f"endpoint {endpoint!r}: @cross_origin on a method of "
+                    f"{getattr(view_class, '__name__', '?')} would be ignored; "
+                    "put it on the class: decorators = [cross_origin(...)]"
+                )
+        if lost_decoration(view, self.app.view_functions.values()):
+            raise CorsConfigError(
+                f"endpoint {endpoint!r}: @cross_origin is written above @app.route, so the "
+                "route was registered without it; put @cross_origin below @app.route"
+            )
+        decorator_options = view_options(view)
+        if decorator_options is not None:
+            merged.append(decorator_options)
+            source = "decorator"
+        return None if source is None else (merge(*merged), source)
+
+    def _resolve(self, rule: Rule) -> Entry:
+        try:
+            layers = self.layers(rule)
+            if layers is None:
+                entry: Entry = None
+            else:
+                layer, source = layers
+                settings = settle(layer)
+                where = f"endpoint {rule.endpoint!r} (rule {rule.rule!r})"
+                problems = combination_problems(settings, where)
+                if problems:
+                    raise CorsConfigError.collect(problems)
+                entry = Policy.build(settings, rule.methods or (), source)
+        except CorsConfigError as error:
+            entry = error
+        self._entries[id(rule)] = (rule, entry)
+        return entry
+
+    def entry(self, rule: Rule) -> Entry:
+        """The rule's entry, resolved now if the rule is new."""
+        found = self._entries.get(id(rule))
+        return found[1] if found is not None else self._resolve(rule)
+
+    def policy_for(self, rule: Rule) -> Policy | None:
+        """The rule's policy; ``None`` for no policy, and for one that cannot be built."""
+        entry = self.entry(rule)
+        return entry if isinstance(entry, Policy) else None
+
+    def error_for(self, rule: Rule | None) -> CorsConfigError | None:
+        """The configuration error of ``rule``, if its policy cannot be built."""
+        found = self._entries.get(id(rule)) if rule is not None else None
+        return found[1] if found is not None and isinstance(found[1], CorsConfigError) else None
+
+    def resolve_new_rules(self) -> list[CorsConfigError]:
+        """Resolve every rule not seen yet; return the errors instead of stopping at one."""
+        errors: list[CorsConfigError] = []
+        for rule in self.app.url_map.iter_rules():
+            if id(rule) not in self._entries:
+                entry = self._resolve(rule)
+                if isinstance(entry, CorsConfigError):
+                    errors.append(entry)
+        return errors
+
+    def resolve_all(self) -> None:
+        """Resolve every rule, and raise every configuration error found, together."""
+        self.resolve_new_rules()
+        problems = [
+            problem
+            for _rule, entry in self._entries.values()
+            if isinstance(entry, CorsConfigError)
+            for problem in entry.problems
+        ]
+        if problems:
+            raise CorsConfigError.collect(problems)
+
+    def resolve_first_request(self) -> None:
+        """Resolve the routes added after ``init_app``, once, whichever thread comes first.
+
+        A route whose layers make a bad combination is logged here, as an error, and
+        answers 500 from then on; every other route is served as usual. Other threads
+        wait on the lock, so none can reach a view before its route is resolved.
+        """
+        with self._lock:
+            if self.ready:
+                return
+            for error in self.resolve_new_rules():
+                logger.error("CORS configuration error; its route will answer 500: %s", error)
+            self.ready = True
+
+    # Matching a URL to the rule that will serve it.
+
+    def target_rule(self, req: Request, method: str) -> Rule | None:
+        """The rule that serves ``method`` on this request's URL, following redirects.
+
+        A preflight is answered for the view of the *actual* request (Fetch,
+        "CORS-preflight fetch"), and a browser fails a preflight answered with a
+        redirect, so the redirect's target is resolved here instead.
+        """
+        rule = req.url_rule
+        if rule is not None and rule.methods is not None and method in rule.methods:
+            return rule
+        adapter = self.app.create_url_adapter(req)
+        if adapter is None:  # pragma: no cover - a request always has an adapter
+            return None
+        path = req.path
+        for _ in range(MAX_REDIRECTS):
+            try:
+                matched, _args = adapter.match(path, method=method, return_rule=True)
+                return matched
+            except RequestRedirect as redirect:
+                target = urlsplit(redirect.new_url)
+                if target.netloc and target.netloc.lower() != req.host.lower():
+                    return None  # another site's URL: none of this app's policies apply
+                path = unquote(target.path)
+                root = req.script_root
+                if root and path.startswith(root):
+                    path = path[len(root) :]
+            except HTTPException:
+                return None
+        return None
+
+    def rule_for_response(self, req: Request) -> Rule | None:
+        """The rule whose policy an actual response gets, also when routing failed.
+
+        A 405 is an error response of its URL, readable like a 404 (the rule that
+        answers OPTIONS there is the one that covers the URL); a redirect gets the
+        policy of the route it redirects to, as browsers CORS-check every hop.
+        """
+        rule = req.url_rule
+        if rule is not None:
+            return rule
+        routing = req.routing_exception
+        if isinstance(routing, MethodNotAllowed):
+            return self.target_rule(req, "OPTIONS")
+        if isinstance(routing, RequestRedirect):
+            return self.target_rule(req, req.method)
+        return None
