@@ -81,6 +81,14 @@ def _normalise_host(host: str, raw: str) -> str:
     return host
 
 
+def _origin_of(scheme: str, netloc: str) -> str:
+    """The origin a user meant by ``scheme`` and ``netloc``, for a fix that is correct pasted."""
+    try:
+        return normalise_origin(f"{scheme}://{netloc.rpartition('@')[2]}")
+    except CorsConfigError:
+        return f"{scheme}://earth.com"
+
+
 def normalise_origin(raw: str) -> str:
     """Return ``raw`` as a browser would serialise it, or raise ``CorsConfigError``.
 
@@ -95,9 +103,11 @@ def normalise_origin(raw: str) -> str:
             "'https://*.earth.com'"
         )
     if "://" not in raw:
+        hostport = raw.strip("/").split("/")[0]
+        scheme = "http" if hostport.split(":")[0] in ("localhost", "127.0.0.1") else "https"
         raise CorsConfigError(
             f"{_fix(raw)} has no scheme; an origin is scheme://host[:port], "
-            f"e.g. 'https://{raw.strip('/')}'"
+            f"e.g. {_origin_of(scheme, hostport)!r}"
         )
     if "*" in raw and (raw.count("*") > 1 or not raw.split("://", 1)[1].startswith("*.")):
         raise CorsConfigError(
@@ -117,10 +127,9 @@ def normalise_origin(raw: str) -> str:
         ("@" in parts.netloc, "user info"),
     ):
         if present:
-            host = parts.hostname or "earth.com"
             raise CorsConfigError(
                 f"{_fix(raw)} has {what}; an origin is scheme://host[:port], "
-                f"e.g. '{scheme}://{host}'"
+                f"e.g. {_origin_of(scheme, parts.netloc)!r}"
             )
     netloc = parts.netloc
     host, port = netloc, ""

@@ -280,3 +280,55 @@ def test_long_method_refused_by_the_methods_option_is_cut_short_in_the_log(
     (line,) = info_lines(refusals)
     assert line.startswith("CORS request refused for endpoint 'odd': method is not allowed: 'AAA")
     assert "A" * 100 not in line
+
+
+# The cors_refused signal: the same event, for receivers (metrics, the CLI, the plugin).
+
+
+@pytest.mark.parametrize("case", REFUSED_PREFLIGHTS.values(), ids=REFUSED_PREFLIGHTS.keys())
+def test_refused_preflight_sends_cors_refused_once_with_endpoint_kind_and_refusal(
+    app: Flask, client: FlaskClient, case: Refused
+) -> None:
+    from flask_crossorigin import cors_refused
+
+    received: list[tuple[object, dict[str, object]]] = []
+    with cors_refused.connected_to(lambda sender, **kw: received.append((sender, kw)), app):
+        preflight(client, "/oxygen-data", case.origin, case.method, **case.headers)
+
+    ((sender, event),) = received
+    assert sender is app
+    assert event["endpoint"] == "oxygen_data"
+    assert event["kind"] == "preflight"
+    refusal = event["refusal"]
+    assert (refusal.rule, refusal.value, refusal.option) == (  # type: ignore[attr-defined]
+        case.rule,
+        case.value,
+        case.option,
+    )
+
+
+def test_refused_actual_request_sends_cors_refused_and_allowed_ones_send_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    from flask_crossorigin import cors_refused
+
+    received: list[dict[str, object]] = []
+    with cors_refused.connected_to(lambda sender, **kw: received.append(kw), app):
+        client.get("/crater/", headers={"Origin": EARTH})
+        client.get("/crater/")
+        client.get("/crater/", headers={"Origin": VENUS})
+
+    (event,) = received
+    assert event["endpoint"] == "crater"
+    assert event["kind"] == "GET request"
+    assert str(event["refusal"]) == f"origin is not allowed: {VENUS!r} (option origins)"
+
+
+def test_a_receiver_of_another_app_hears_nothing(client: FlaskClient) -> None:
+    from flask_crossorigin import cors_refused
+
+    received: list[object] = []
+    with cors_refused.connected_to(lambda sender, **kw: received.append(sender), Flask("other")):
+        client.get("/crater/", headers={"Origin": VENUS})
+
+    assert received == []

@@ -202,3 +202,71 @@ def test_valid_max_age_is_sent_as_whole_seconds(value: object, header: str) -> N
         "/x", headers={"Origin": EARTH, "Access-Control-Request-Method": "PUT"}
     )
     assert response.headers["Access-Control-Max-Age"] == header
+
+
+def test_a_configuration_warning_is_logged_once_however_the_options_are_given(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        CrossOrigin(Flask(__name__), max_age=86400, resources="/api/*")
+    warnings = [r for r in caplog.records if "caps the preflight cache" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_max_age_warning_names_each_engine_cap_it_exceeds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        cross_origin(max_age=86401)
+        cross_origin(max_age=7201)
+    first, second = (r.getMessage() for r in caplog.records)
+    for engine, cap in (("Firefox", 86400), ("Chromium", 7200), ("Safari", 600)):
+        assert f"{engine} caps the preflight cache at {cap} s" in first
+    assert "Firefox" not in second
+    assert "Chromium caps the preflight cache at 7200 s" in second
+
+
+def test_every_problem_in_one_call_is_reported_together_each_with_its_option() -> None:
+    with pytest.raises(CorsConfigError) as error:
+        CrossOrigin(
+            Flask(__name__),
+            origins="https://earth.com/",
+            max_age=-1,
+            methods="TRACE",
+            resources=["api/*"],
+        )
+    problems = error.value.problems
+    assert len(problems) == 4
+    message = str(error.value)
+    assert message.startswith("4 CORS configuration errors:")
+    for text in (
+        "has a path",
+        "max_age: -1 is negative",
+        "forbidden method",
+        "is not a path pattern",
+    ):
+        assert text in message
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("http://localhost:3000/", "http://localhost:3000"),
+        ("https://earth.com/api/", "https://earth.com"),
+        ("https://user:pw@Earth.com:8443/x", "https://earth.com:8443"),
+        ("earth.com", "https://earth.com"),
+        ("earth.com/api", "https://earth.com"),
+        ("localhost:5173", "http://localhost:5173"),
+        ("https://earth.com#top", "https://earth.com"),
+    ],
+)
+def test_the_origin_a_message_suggests_works_when_pasted(written: str, meant: str) -> None:
+    with pytest.raises(CorsConfigError) as error:
+        cross_origin(origins=written)
+    suggested = re.search(r"e\.g\. '([^']+)'", str(error.value))
+    assert suggested is not None, str(error.value)
+    assert suggested[1] == meant
+    app = make_app()
+    app.get("/x")(cross_origin(origins=suggested[1])(lambda: "ok"))
+    response = app.test_client().get("/x", headers={"Origin": meant})
+    assert response.headers["Access-Control-Allow-Origin"] == meant
