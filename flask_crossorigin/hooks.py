@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import request
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .errors import CorsConfigError
 from .http import (
@@ -23,12 +23,15 @@ from .http import (
     ENV_REQUEST_HEADERS,
     ENV_REQUEST_METHOD,
     ENV_REQUEST_PRIVATE_NETWORK,
+    NO_STORE,
     ORIGIN,
+    PREFLIGHT_VARY,
     PREFLIGHT_VARY_VALUE,
     TOKEN,
     VARY,
     Header,
     add_vary,
+    from_repeated_lines,
 )
 from .policy import Refusal
 from .rules import RuleTable
@@ -90,11 +93,28 @@ class Hooks:
         if rule is not None:
             entry = rules.entry(rule)
             if isinstance(entry, CorsConfigError):
-                raise entry  # before the view runs: a 500 must not follow a side effect
+                self._refuse_to_serve(entry)  # before the view: no 500 after a side effect
         environ = req.environ
         if classify(environ, req.method) is not PREFLIGHT:
             return None
         return self._preflight_response(req, environ)
+
+    def _refuse_to_serve(self, error: CorsConfigError) -> NoReturn:
+        """Answer 500 for a route whose policy cannot be built, at the same cost every time.
+
+        The error was logged once, when the route was resolved. A fresh exception is
+        raised each time (re-raising the stored one would grow its traceback by a few
+        frames per request); where Flask propagates errors (testing, debug) it is the
+        configuration error itself, elsewhere a plain 500 that Flask does not log again.
+        """
+        propagate = self.app.config.get("PROPAGATE_EXCEPTIONS")
+        if propagate is None:
+            propagate = self.app.testing or self.app.debug
+        if propagate:
+            raise CorsConfigError(str(error), error.problems)
+        raise InternalServerError(
+            "The CORS policy of this route cannot be built; the server log says why."
+        )
 
     def _preflight_response(self, req: Request, environ: dict[str, Any]) -> Response | None:
         """The answer to a preflight: 204 with the policy's headers, or 403 and a refusal."""
@@ -124,6 +144,8 @@ class Hooks:
         if refusal is not None:
             report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
         headers.append((VARY, PREFLIGHT_VARY_VALUE))
+        if from_repeated_lines(environ[ENV_ORIGIN], method, environ.get(ENV_REQUEST_HEADERS)):
+            headers.append(NO_STORE)
         # content_type="" skips the default type (and its costly lookup); no body, so no type.
         response = self.app.response_class(
             status=403 if refusal else 204, headers=headers, content_type=""
@@ -148,13 +170,16 @@ class Hooks:
         # catches a KeyError inside werkzeug, which costs more than this whole scan.
         present = {name.lower() for name, _ in headers}
         static = policy.static_headers
-        if static is None:
+        if method == "OPTIONS":
+            # Whatever it asked, a cache must not replay this answer to a preflight.
+            add_vary(headers, PREFLIGHT_VARY)
+        elif static is None:
             if "vary" in present:
                 add_vary(headers, (ORIGIN,))
             else:
                 headers.add(VARY, ORIGIN)
-            if kind is NOT_CORS:
-                return response
+        if static is None and kind is NOT_CORS:
+            return response
         if "access-control-allow-origin" in present:
             return response  # the view answered CORS itself; mixing the two could widen it
         origin: str | None = environ.get(ENV_ORIGIN)
@@ -177,9 +202,10 @@ class Hooks:
             refusal = Refusal("origin is not allowed", origin or "", "origins")
         if refusal is not None:
             if kind is ACTUAL:
-                report_refusal(
-                    self.app, rule.endpoint if rule else None, request_kind(method), refusal
-                )
+                endpoint = rule.endpoint if rule else None
+                report_refusal(self.app, endpoint, request_kind(method), refusal)
+                if from_repeated_lines(origin, None, None):
+                    headers.add(*NO_STORE)
             return response
         # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
         # a browser reads two lines as one value, "true, true", and blocks.

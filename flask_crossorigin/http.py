@@ -32,9 +32,13 @@ REQUEST_METHOD = "Access-Control-Request-Method"
 REQUEST_HEADERS = "Access-Control-Request-Headers"
 REQUEST_PRIVATE_NETWORK = "Access-Control-Request-Private-Network"
 
-#: What a preflight's answer depends on, besides the URL (Fetch, "CORS protocol and HTTP caches").
-PREFLIGHT_VARY = (ORIGIN, REQUEST_METHOD, REQUEST_HEADERS)
+#: What the answer to an OPTIONS request depends on, besides the URL (Fetch, "CORS protocol
+#: and HTTP caches"): sent on every answer to an OPTIONS on a covered route, preflight or not,
+#: so a shared cache never replays one to a request that would get another answer.
+PREFLIGHT_VARY = (ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, REQUEST_PRIVATE_NETWORK)
 PREFLIGHT_VARY_VALUE = ", ".join(PREFLIGHT_VARY)
+#: For an answer that no shared cache may store (see :func:`from_repeated_lines`).
+NO_STORE = ("Cache-Control", "no-store")
 
 #: The WSGI environ keys of the request headers the hooks read.
 ENV_ORIGIN = "HTTP_ORIGIN"
@@ -59,6 +63,34 @@ def token_list(value: str) -> list[str] | None:
     items = [item.strip(" \t") for item in value.split(",")]
     items = [item for item in items if item]
     return items if all(TOKEN.fullmatch(item) for item in items) else None
+
+
+def is_browser_request_headers(value: str) -> bool:
+    """Whether ``value`` is an ``Access-Control-Request-Headers`` a browser could send.
+
+    Fetch, "CORS-preflight fetch" step 5: lower-case names, sorted, unique, joined by
+    ``,`` alone. Anything else came from another client, or from several header lines
+    that the server joined.
+    """
+    names = value.split(",")
+    return names == sorted(set(names)) and all(
+        TOKEN.fullmatch(name) and name == name.lower() for name in names
+    )
+
+
+def from_repeated_lines(origin: str | None, method: str | None, headers: str | None) -> bool:
+    """Whether a CORS request header holds a value that only repeated lines would make.
+
+    Two ``Origin`` lines reach a WSGI app as ``"https://evil.com,https://earth.com"``,
+    while a shared cache may key its entry on the first line alone: the answer to
+    such a request must not be stored, or the cache could replay a refusal to the
+    real origin. A serialized origin and a method never contain a comma.
+    """
+    return (
+        (origin is not None and "," in origin)
+        or (method is not None and "," in method)
+        or (headers is not None and not is_browser_request_headers(headers))
+    )
 
 
 def add_vary(headers: Headers, values: Iterable[str]) -> None:

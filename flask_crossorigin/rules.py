@@ -114,7 +114,12 @@ class RuleTable:
     def entry(self, rule: Rule) -> Entry:
         """The rule's entry, resolved now if the rule is new."""
         found = self._entries.get(id(rule))
-        return found[1] if found is not None else self._resolve(rule)
+        if found is not None:
+            return found[1]
+        entry = self._resolve(rule)
+        if self.ready and isinstance(entry, CorsConfigError):  # a route added after that
+            logger.error("CORS configuration error; its route will answer 500: %s", entry)
+        return entry
 
     def policy_for(self, rule: Rule) -> Policy | None:
         """The rule's policy; ``None`` for no policy, and for one that cannot be built."""

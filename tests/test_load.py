@@ -29,7 +29,10 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", str(max(15.0, REQUESTS / 200))))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "8"))
 
 EVIL = "https://evil.com"
-PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
 
 
 @dataclass(frozen=True)

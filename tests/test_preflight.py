@@ -12,7 +12,10 @@ from flask_crossorigin import CrossOrigin, cross_origin
 
 from .conftest import EARTH, cors_headers, make_app, preflight_headers
 
-PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
 
 
 def test_allowed_preflight_is_answered_with_204_and_the_views_policy(

@@ -29,7 +29,12 @@ SETTINGS = settings(
 
 EARTH = "https://earth.com"
 MARS = "http://mars.test:8443"
-PREFLIGHT_VARY = {"origin", "access-control-request-method", "access-control-request-headers"}
+PREFLIGHT_VARY = {
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+}
 LABELS = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 
 
