@@ -52,6 +52,8 @@ def route_rows(state: CorsState) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     table = state.rules
     rules = sorted(table.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+    # Like `flask routes`: a Subdomain column only where the app routes by subdomain.
+    by_subdomain = table.app.subdomain_matching or any(rule.subdomain for rule in rules)
     for rule in rules:
         policy = table.policy_for(rule)
         rows.append(
@@ -63,6 +65,8 @@ def route_rows(state: CorsState) -> list[dict[str, object]]:
                 "source": policy.source if policy is not None else None,
             }
         )
+        if by_subdomain:
+            rows[-1]["subdomain"] = rule.subdomain or ""
     return rows
 
 
@@ -71,13 +75,16 @@ def _cells(row: dict[str, object]) -> list[str]:
     assert isinstance(methods, list)
     shown = ", ".join(methods)
     policy = row["policy"]
+    first = [str(row["rule"]), *([str(row["subdomain"]) or "-"] if "subdomain" in row else [])]
     if not isinstance(policy, dict):
-        return [str(row["rule"]), str(row["endpoint"]), shown, "none", "-", "-", "-", "-"]
-    if policy["methods"] != methods:
-        shown += f" (CORS: {', '.join(policy['methods'])})"
+        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-"]
+    # HEAD goes with GET in Flask and in the policy alike: no need to say so.
+    allowed = [m for m in policy["methods"] if m != "HEAD" or "GET" not in policy["methods"]]
+    if allowed != methods:
+        shown += f" (CORS: {', '.join(allowed)})"
     max_age = policy["max_age"]
     return [
-        str(row["rule"]),
+        *first,
         str(row["endpoint"]),
         shown,
         str(row["source"]),
@@ -92,6 +99,8 @@ def format_table(rows: Sequence[dict[str, object]]) -> str:
     """Aligned columns, as ``flask routes`` prints them."""
     header = ["Rule", "Endpoint", "Methods", "Source", "Origins", "Credentials", "Max-Age"]
     header.append("Exposed headers")
+    if rows and "subdomain" in rows[0]:
+        header.insert(1, "Subdomain")
     lines = [header, *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     lines.insert(1, ["-" * width for width in widths])

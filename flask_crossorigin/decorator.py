@@ -22,6 +22,11 @@ OPTIONS_ATTR = "_crossorigin_options"
 #: On an undecorated function: the wrappers made from it, to catch @cross_origin written
 #: above @app.route (the route then holds the bare function and the policy is lost).
 WRAPPERS_ATTR = "_crossorigin_wrappers"
+#: On a wrapper: OPTIONS is routed to it (``provide_automatic_options = False``) only so
+#: that a preflight fails loudly without the extension; with it, the hooks answer OPTIONS.
+ROUTES_OPTIONS_ATTR = "_crossorigin_routes_options"
+#: On the function ``cross_origin(...)`` returns, to recognise it where it does nothing.
+DECORATOR_ATTR = "_crossorigin_decorator"
 
 _MISSING_EXTENSION = (
     "view {name!r} is decorated with @cross_origin, but this app has no CrossOrigin "
@@ -44,12 +49,21 @@ def lost_decoration(view: object, registered: Iterable[object]) -> bool:
 
     That is ``@cross_origin`` written above ``@app.route``, whether or not ``view``
     already carries a policy of its own: the outer one would be silently dropped.
+    The registered function may also be a ``functools.wraps`` copy made before
+    ``@cross_origin`` ran (flask-openapi3's ``@app.post`` registers one), so the chain
+    of ``__wrapped__`` is followed.
     """
-    wrappers = getattr(view, WRAPPERS_ATTR, None)
-    if not wrappers:
-        return False
-    registered_ids = {id(function) for function in registered}
-    return not any(id(wrapper) in registered_ids for wrapper in wrappers)
+    chain: list[object] = []
+    function: object = view
+    while function is not None and len(chain) < 20:
+        chain.append(function)
+        function = getattr(function, "__wrapped__", None)
+    known = {id(function) for function in registered} | {id(function) for function in chain}
+    for function in chain:
+        wrappers = getattr(function, "__dict__", {}).get(WRAPPERS_ATTR)
+        if wrappers and not any(id(wrapper) in known for wrapper in wrappers):
+            return True
+    return False
 
 
 def view_options(view: object) -> Layer | None:
@@ -78,6 +92,12 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         name = getattr(view, "__name__", repr(view))
+        if inspect.isclass(view):
+            raise CorsConfigError(
+                f"cross_origin() on the class {name}: a class-based view is decorated "
+                "through its view functions; write decorators = [cross_origin(...)] "
+                f"in the body of {name}"
+            )
         inner = view_options(view)
         policy = parsed
         if inner is not None:
@@ -105,6 +125,13 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
 
             wrapper = sync_wrapper
         setattr(wrapper, OPTIONS_ATTR, policy)
+        if getattr(view, "provide_automatic_options", None) is None:
+            # OPTIONS reaches this wrapper, so without the extension a preflight fails
+            # too (the browser sends no actual request after a failed one); with the
+            # extension the hooks answer OPTIONS before any view.
+            setattr(wrapper, "provide_automatic_options", False)  # noqa: B010
+            setattr(wrapper, "required_methods", {"OPTIONS"})  # noqa: B010
+            setattr(wrapper, ROUTES_OPTIONS_ATTR, True)
         # functools.wraps copied the view's own list of wrappers; this one has made none.
         wrapper.__dict__.pop(WRAPPERS_ATTR, None)
         # Only the wrapper carries the policy: the bare function may serve other routes.
@@ -112,4 +139,5 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
         wrappers.append(wrapper)
         return cast(F, wrapper)
 
+    setattr(decorate, DECORATOR_ATTR, True)
     return decorate

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask
+from flask.sansio.blueprints import BlueprintSetupState
 
 from .decorator import OPTIONS_ATTR
 from .errors import CorsConfigError
@@ -14,6 +16,7 @@ from .options import (
     AppLayer,
     AppOptions,
     CorsOptions,
+    Layer,
     combination_problems,
     config_options,
     parse_app_layer,
@@ -21,6 +24,7 @@ from .options import (
     raise_problems,
     split_app_layer,
 )
+from .origins import OriginMatcher
 from .rules import RuleTable
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
 
 #: Where an app keeps its :class:`CorsState`.
 EXTENSION_KEY = "crossorigin"
+#: Marks the check that a blueprint with a policy leaves on an app without the extension.
+MISSING_EXTENSION_CHECK = "_crossorigin_missing_extension"
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +66,15 @@ class CrossOrigin:
             self._give_blueprint_policy(app, options)
             return
         # Parsed here, once: a mistake fails at the line that wrote it.
-        self._options = parse_app_layer(options, "CrossOrigin()")
+        try:
+            self._options = parse_app_layer(options, "CrossOrigin()")
+        except CorsConfigError as error:
+            if app is None:
+                raise
+            # Report the app's CORS_* problems too, together with these.
+            self._options = AppLayer()
+            self._install_on(app, {}, earlier=error.problems)
+            raise  # pragma: no cover - _install_on raises with every problem
         if app is not None:
             self.init_app(app)
 
@@ -75,25 +89,88 @@ class CrossOrigin:
         if isinstance(app, Blueprint):
             self._give_blueprint_policy(app, options)
             return
-        config = parse_app_layer(config_options(app.config), "app.config", config=True)
-        given = parse_app_layer(options, "init_app()")
-        defaults, resources = split_app_layer(config, self._options, given)
-        raise_problems(combination_problems(defaults, "CrossOrigin() and CORS_* config"))
+        self._install_on(app, options)
 
-        rules = RuleTable(app=app, defaults=defaults, resources=resources)
+    def _install_on(self, app: Flask, options: AppOptions, earlier: tuple[str, ...] = ()) -> None:
+        problems: list[str] = list(earlier)
+        layers: list[AppLayer] = [self._options]
+        for where, written, from_config in (
+            ("app.config", config_options(app.config), True),
+            ("init_app()", options, False),
+        ):
+            try:
+                layers.insert(
+                    0 if from_config else len(layers),
+                    parse_app_layer(written, where, config=from_config),
+                )
+            except CorsConfigError as error:
+                problems.extend(error.problems)
+        raise_problems(problems)
+        defaults, resources = split_app_layer(*layers)
+        raise_problems(combination_problems(defaults, "CrossOrigin() and CORS_* config"))
+        names_origins = any("origins" in layer for layer in layers)
+        rules = RuleTable(
+            app=app,
+            defaults=defaults,
+            resources=resources,
+            covers_every_route=names_origins and not any("resources" in layer for layer in layers),
+            config_read={k: v for k, v in app.config.items() if k.startswith("CORS_")},
+        )
         rules.resolve_all()  # before anything changes: a bad configuration leaves the old one
         state = CorsState(rules=rules, hooks=Hooks(app=app, rules=rules))
         _install(app, state)
 
     def _give_blueprint_policy(self, blueprint: Blueprint, options: CorsOptions) -> None:
         where = f"init_app(blueprint {blueprint.name!r})"
+        layer = parse_layer(options, where)
+        previous = getattr(blueprint, OPTIONS_ATTR, None)
+        if previous == layer:
+            return  # the same policy again: a second create_app() in tests or a factory
         if getattr(blueprint, "_got_registered_once", False):
             raise CorsConfigError(
-                f"{where}: the blueprint is already registered on an app, whose routes "
-                "may already be resolved; call cors.init_app(blueprint, ...) before "
-                "app.register_blueprint(blueprint)"
+                f"{where}: the blueprint is already registered on an app with "
+                f"{_describe(previous)}, and its routes may already be resolved; give it "
+                f"{_describe(layer)} before app.register_blueprint(blueprint), once"
             )
-        setattr(blueprint, OPTIONS_ATTR, parse_layer(options, where))
+        if previous is None:
+            blueprint.record(_check_extension_later)
+        setattr(blueprint, OPTIONS_ATTR, layer)
+
+
+def _describe(layer: Layer | None) -> str:
+    """A layer's options as the user wrote them, roughly, for a message."""
+    if not layer:
+        return "no CORS policy"
+    shown = ", ".join(
+        f"{name}={value.describe() if isinstance(value, OriginMatcher) else value!r}"
+        for name, value in layer.items()
+    )
+    return f"the policy ({shown})"
+
+
+def _missing_extension(blueprint: str) -> Callable[[], None]:
+    def check() -> None:
+        raise RuntimeError(
+            f"blueprint {blueprint!r} has a CORS policy, but this app has no CrossOrigin "
+            "extension, so nothing would answer its preflights or send its headers; "
+            "call CrossOrigin(app) (or cors.init_app(app)) where the app is created"
+        )
+
+    setattr(check, MISSING_EXTENSION_CHECK, True)
+    return check
+
+
+def _check_extension_later(setup: BlueprintSetupState) -> None:
+    """At registration: fail the app's requests until the extension is installed.
+
+    The check is a ``before_request`` function that the extension removes when it
+    is installed, so a well-configured app never runs it.
+    """
+    app = setup.app
+    if EXTENSION_KEY not in app.extensions:
+        app.before_request_funcs.setdefault(None, []).append(
+            _missing_extension(setup.blueprint.name)
+        )
 
 
 def _install(app: Flask, state: CorsState) -> None:
@@ -107,6 +184,7 @@ def _install(app: Flask, state: CorsState) -> None:
     """
     before = app.before_request_funcs.setdefault(None, [])
     after = app.after_request_funcs.setdefault(None, [])
+    before[:] = [f for f in before if not getattr(f, MISSING_EXTENSION_CHECK, False)]
     previous = app.extensions.get(EXTENSION_KEY)
     if isinstance(previous, CorsState):
         before[before.index(previous.hooks.answer_preflight)] = state.hooks.answer_preflight

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import request
+from flask.logging import has_level_handler
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .errors import CorsConfigError
@@ -69,10 +70,23 @@ def request_kind(method: str) -> str:
     return f"{method} request" if len(method) <= 20 and TOKEN.fullmatch(method) else "request"
 
 
-def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> None:
-    """Tell that a CORS request was refused: one INFO line, then ``cors_refused``."""
+def refusal_line(endpoint: str | None, kind: str, refusal: Refusal) -> str:
+    """The log line of a refusal; request values in it are quoted and cut short."""
+    return f"CORS {kind} refused for endpoint {endpoint!r}: {refusal}"
+
+
+def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> str:
+    """Tell that a CORS request was refused: one INFO line, then ``cors_refused``.
+
+    In debug mode (``flask run --debug``) the line also goes to ``app.logger``, which
+    prints it on the console, unless the ``flask_crossorigin`` logger is set up to.
+    """
+    line = refusal_line(endpoint, kind, refusal)
     logger.info("CORS %s refused for endpoint %r: %s", kind, endpoint, refusal)
+    if app.debug and not (logger.isEnabledFor(logging.INFO) and has_level_handler(logger)):
+        app.logger.info("%s", line)
     cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
+    return line
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,14 +104,23 @@ class Hooks:
         # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         rule = req.url_rule
-        if rule is not None:
-            entry = rules.entry(rule)
-            if isinstance(entry, CorsConfigError):
-                self._refuse_to_serve(entry)  # before the view: no 500 after a side effect
+        if rules.has_errors:
+            error = rules.request_error(rule)
+            if error is not None:
+                self._refuse_to_serve(error)  # before the view: no 500 after a side effect
         environ = req.environ
-        if classify(environ, req.method) is not PREFLIGHT:
+        method = req.method
+        if method != "OPTIONS":
             return None
-        return self._preflight_response(req, environ)
+        if classify(environ, method) is PREFLIGHT:
+            answer = self._preflight_response(req, environ)
+            if answer is not None:
+                return answer
+        if rule is not None and rules.answers_options(rule):
+            # Flask's own answer: OPTIONS is routed to the view only to catch a missing
+            # extension (see cross_origin); after_request adds the CORS headers.
+            return self.app.make_default_options_response()
+        return None
 
     def _refuse_to_serve(self, error: CorsConfigError) -> NoReturn:
         """Answer 500 for a route whose policy cannot be built, at the same cost every time.
@@ -126,7 +149,7 @@ class Hooks:
         if policy is None:
             # No view serves this method here; refuse if the URL itself is covered.
             # (a URL that redirects is covered by the rule it redirects to)
-            covering = req.url_rule or rules.target_rule(req, "OPTIONS")
+            covering = req.url_rule or rules.covering_rule(req)
             if covering is None or rules.policy_for(covering) is None:
                 return None
             rule = covering
@@ -141,15 +164,17 @@ class Hooks:
                 environ.get(ENV_REQUEST_HEADERS),
                 environ.get(ENV_REQUEST_PRIVATE_NETWORK),
             )
-        if refusal is not None:
-            report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
         headers.append((VARY, PREFLIGHT_VARY_VALUE))
         if from_repeated_lines(environ[ENV_ORIGIN], method, environ.get(ENV_REQUEST_HEADERS)):
             headers.append(NO_STORE)
+        if refusal is not None:
+            line = report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
+            # The reason, for the browser's network panel: the log line's words.
+            return self.app.response_class(
+                line + "\n", status=403, headers=headers, content_type="text/plain; charset=utf-8"
+            )
         # content_type="" skips the default type (and its costly lookup); no body, so no type.
-        response = self.app.response_class(
-            status=403 if refusal else 204, headers=headers, content_type=""
-        )
+        response = self.app.response_class(status=204, headers=headers, content_type="")
         del response.headers["Content-Type"]
         return response
 

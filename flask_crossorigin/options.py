@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, cast
 
 from .errors import CorsConfigError
 from .http import TOKEN
@@ -164,9 +164,28 @@ def _parse_methods(value: object) -> tuple[str, ...]:
     return methods
 
 
+#: Characters that mean a pattern was written as a regular expression in a plain string.
+#: A lone ``+`` is a quantifier (``/api/v1+``); a doubled one is literal (``/c++/*``).
+REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|?]|\.\*|(?<!\+)\+(?!\+)")
+
+
 def _parse_allow_headers(value: object) -> AllowHeaders:
     if value == "*":
         return "*"
+    if isinstance(value, (list, tuple)) and not value:
+        return ()  # no request header allowed: a preflight that asks for one is refused
+    items = [value] if isinstance(value, (str, re.Pattern)) else value
+    if isinstance(items, Iterable):
+        for item in items:
+            if isinstance(item, re.Pattern) or (
+                isinstance(item, str) and item != "*" and REGEX_HINTS.search(item)
+            ):
+                shown = item.pattern if isinstance(item, re.Pattern) else item
+                raise CorsConfigError(
+                    f"allow_headers: {shown!r} looks like a regular expression, but "
+                    "allow_headers takes header names; list them (e.g. "
+                    "['Content-Type', 'X-Company-Id']), or allow_headers='*' for any"
+                )
     headers = _names("allow_headers", value, upper=False)
     if "*" in headers:
         raise CorsConfigError("allow_headers: '*' must stand alone: allow_headers='*'")
@@ -332,6 +351,15 @@ def _resource_pattern(pattern: object) -> re.Pattern[str]:
     """``"/api/*"``: ``*`` matches anything, the rest is literal; a regex is full-matched."""
     if isinstance(pattern, re.Pattern):
         return pattern
+    if isinstance(pattern, str) and REGEX_HINTS.search(pattern):
+        glob = pattern.removeprefix("^").removesuffix("$").replace(".*", "*")
+        hint = (
+            f" {glob!r} (a glob: '*' matches anything) or" if not REGEX_HINTS.search(glob) else ""
+        )
+        raise CorsConfigError(
+            f"resources: {pattern!r} looks like a regular expression, but a string is "
+            f"matched literally except for '*'; give{hint} re.compile({pattern!r})"
+        )
     if not isinstance(pattern, str) or not pattern.startswith(("/", "*")):
         raise CorsConfigError(
             f"resources: {pattern!r} is not a path pattern; give a rule pattern such as "
@@ -340,7 +368,15 @@ def _resource_pattern(pattern: object) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
-Resources: TypeAlias = tuple[tuple[re.Pattern[str], Layer], ...]
+class Resource(NamedTuple):
+    """One ``resources`` entry: the compiled pattern, its options, and the pattern as written."""
+
+    pattern: re.Pattern[str]
+    layer: Layer
+    written: str
+
+
+Resources: TypeAlias = tuple[Resource, ...]
 
 
 def parse_resources(value: object) -> Resources:
@@ -360,13 +396,14 @@ def parse_resources(value: object) -> Resources:
         items = [(pattern, {}) for pattern in value]
     else:
         raise CorsConfigError(f"resources: {value!r} is not a pattern, a list or a dict")
-    parsed: list[tuple[re.Pattern[str], Layer]] = []
+    parsed: list[Resource] = []
     problems: list[str] = []
     for pattern, options in items:
         try:
-            parsed.append(
-                (_resource_pattern(pattern), parse_layer(options, f"resources[{pattern!r}]"))
-            )
+            compiled = _resource_pattern(pattern)
+            layer = parse_layer(options, f"resources[{pattern!r}]")
+            written = pattern if isinstance(pattern, str) else f"re.compile({compiled.pattern!r})"
+            parsed.append(Resource(compiled, layer, written))
         except CorsConfigError as error:
             problems.extend(error.problems)
     raise_problems(problems)

@@ -37,6 +37,9 @@ SERIALIZED_ORIGIN = re.compile(
     r"(?::[0-9]{1,5})?"
 )
 
+#: What Android WebView, Cordova and Electron pages send as their ``Origin``: no host.
+FILE_ORIGIN = "file://"
+
 # Characters that mean the user wrote a regular expression as a plain string.
 _REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|+?]|\.\*")
 
@@ -94,7 +97,7 @@ def normalise_origin(raw: str) -> str:
 
     ``"HTTPS://Earth.com:443"`` becomes ``"https://earth.com"``. ``"null"`` is kept.
     """
-    if raw == "null":
+    if raw in ("null", FILE_ORIGIN):
         return raw
     if _REGEX_HINTS.search(_IPV6_LITERAL.sub("://", raw, count=1)):
         raise CorsConfigError(
@@ -193,7 +196,9 @@ class OriginMatcher:
             return True
         if not (self.subdomains or self.regexes or self.checks):
             return False
-        if len(origin) > MAX_ORIGIN_LENGTH or not SERIALIZED_ORIGIN.fullmatch(origin):
+        if len(origin) > MAX_ORIGIN_LENGTH or not (
+            SERIALIZED_ORIGIN.fullmatch(origin) or origin == FILE_ORIGIN
+        ):
             return False
         if self.subdomains:
             scheme, _, hostport = origin.partition("://")

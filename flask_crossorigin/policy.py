@@ -65,7 +65,8 @@ class Policy:
 
     #: ``Access-Control-Allow-Methods``: the full list, so Chromium's cache entry covers them all.
     allow_methods_value: str
-    #: ``Access-Control-Allow-Headers`` when a list is configured; ``None`` when names are echoed.
+    #: ``Access-Control-Allow-Headers`` for a configured list (``""``: none allowed, no header);
+    #: ``None`` when the requested names are echoed.
     allow_headers_value: str | None
     #: Headers of every actual response when the answer is the same for all (``*``), else None.
     static_headers: tuple[Header, ...] | None
@@ -77,11 +78,15 @@ class Policy:
     preflight_extra: tuple[Header, ...]
 
     @classmethod
-    def build(cls, settings: Settings, route_methods: Iterable[str], source: str) -> Policy:
-        """Build from settled options (checked for bad combinations by the caller)."""
+    def build(cls, settings: Settings, served_methods: Iterable[str], source: str) -> Policy:
+        """Build from settled options (checked for bad combinations by the caller).
+
+        ``served_methods`` are the route's own methods, the default of ``methods``:
+        without the HEAD and OPTIONS that Flask adds by itself.
+        """
         methods = settings["methods"]
         if methods is None:
-            methods = tuple(m for m in sorted(route_methods) if m not in ("OPTIONS", "HEAD"))
+            methods = tuple(sorted(served_methods))
         allow_headers = settings["allow_headers"]
         expose = settings["expose_headers"]
         credentials = settings["supports_credentials"]
@@ -165,7 +170,7 @@ class Policy:
             (ALLOW_ORIGIN, "*" if self.static_headers else origin),
             (ALLOW_METHODS, methods),
         ]
-        if self.allow_headers_value is not None:
+        if self.allow_headers_value:
             headers.append((ALLOW_HEADERS, self.allow_headers_value))
         elif requested:
             # Echo the names rather than '*': '*' never covers Authorization (Fetch,

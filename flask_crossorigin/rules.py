@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -17,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from .decorator import lost_decoration, view_options
+from .decorator import DECORATOR_ATTR, ROUTES_OPTIONS_ATTR, lost_decoration, view_options
 from .errors import CorsConfigError
 from .options import Layer, Resources, combination_problems, merge, settle
 from .policy import Policy
@@ -32,6 +33,8 @@ logger = logging.getLogger("flask_crossorigin")
 
 #: What the table holds for a rule.
 Entry: TypeAlias = Policy | CorsConfigError | None
+
+_UNSET = object()
 
 #: How many redirects (trailing slash, merge_slashes) a preflight's URL may take.
 MAX_REDIRECTS = 5
@@ -50,7 +53,17 @@ class RuleTable:
     defaults: Layer
     #: ``(pattern, layer)``: the first pattern matching a rule gives it the app-level policy.
     resources: Resources
+    #: Origins are named at the app level and no ``resources`` narrows them: every route.
+    covers_every_route: bool = False
+    #: The ``CORS_*`` keys as ``init_app`` read them, to catch keys set afterwards.
+    config_read: dict[str, object] = field(default_factory=dict)
     _entries: dict[int, tuple[Rule, Entry]] = field(default_factory=dict)
+    #: Rules (by id) whose OPTIONS the hooks answer as Flask would (see ``ROUTES_OPTIONS_ATTR``).
+    _options_answered: set[int] = field(default_factory=set)
+    #: Some request must be refused with a 500 (a route's policy, or the config, is broken).
+    has_errors: bool = False
+    #: An error that fails every request: ``CORS_*`` keys changed after ``init_app``.
+    app_error: CorsConfigError | None = None
     #: False until every rule known at the first request has been resolved.
     ready: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,8 +73,8 @@ class RuleTable:
     def layers(self, rule: Rule) -> tuple[Layer, str] | None:
         """The merged options for ``rule`` and where its policy comes from, or None."""
         merged: list[Layer] = [self.defaults]
-        source = None
-        for pattern, options in self.resources:
+        source = "app" if self.covers_every_route else None
+        for pattern, options, _written in self.resources:
             if pattern.fullmatch(rule.rule):
                 merged.append(options)
                 source = "resources"
@@ -75,6 +88,15 @@ class RuleTable:
                 source = "blueprint"
         view = self.app.view_functions.get(endpoint)
         view_class: type | None = getattr(view, "view_class", None)
+        method_decorators = getattr(view_class, "method_decorators", None) or ()
+        if isinstance(method_decorators, Mapping):  # Flask-RESTful: per method
+            method_decorators = [d for ds in method_decorators.values() for d in ds]
+        if any(getattr(d, DECORATOR_ATTR, False) for d in method_decorators):
+            raise CorsConfigError(
+                f"endpoint {endpoint!r}: cross_origin(...) in method_decorators of "
+                f"{getattr(view_class, '__name__', '?')} is applied per call, after the "
+                "preflight; write decorators = [cross_origin(...)] in the class instead"
+            )
         for name in getattr(view_class, "methods", None) or ():
             if view_options(getattr(view_class, name.lower(), None)) is not None:
                 raise CorsConfigError(
@@ -105,11 +127,36 @@ class RuleTable:
                 problems = combination_problems(settings, where)
                 if problems:
                     raise CorsConfigError.collect(problems)
-                entry = Policy.build(settings, rule.methods or (), source)
+                entry = Policy.build(settings, self._served_methods(rule), source)
         except CorsConfigError as error:
             entry = error
+            self.has_errors = True
         self._entries[id(rule)] = (rule, entry)
+        if self._routes_options(rule) and set(rule.methods or ()) - {"HEAD", "OPTIONS"}:
+            self._options_answered.add(id(rule))
         return entry
+
+    def _served_methods(self, rule: Rule) -> list[str]:
+        """The methods the route serves: not HEAD, nor an OPTIONS that Flask (or we) added.
+
+        A route that declares OPTIONS serves it. On a ``@cross_origin`` view, OPTIONS is
+        always routed (see ``ROUTES_OPTIONS_ATTR``), so it counts only on a route that
+        serves nothing else.
+        """
+        methods = set(rule.methods or ()) - {"HEAD"}
+        if getattr(rule, "provide_automatic_options", True) or (
+            self._routes_options(rule) and methods != {"OPTIONS"}
+        ):
+            methods.discard("OPTIONS")
+        return sorted(methods)
+
+    def _routes_options(self, rule: Rule) -> bool:
+        view = self.app.view_functions.get(rule.endpoint)
+        return bool(getattr(view, ROUTES_OPTIONS_ATTR, False))
+
+    def answers_options(self, rule: Rule) -> bool:
+        """Whether an OPTIONS on ``rule`` that is no allowed preflight is answered by the hooks."""
+        return id(rule) in self._options_answered
 
     def entry(self, rule: Rule) -> Entry:
         """The rule's entry, resolved now if the rule is new."""
@@ -163,9 +210,54 @@ class RuleTable:
         with self._lock:
             if self.ready:
                 return
+            late = self._late_config_keys()
+            if late:
+                self.app_error = CorsConfigError(
+                    f"app.config: {', '.join(late)} set after CrossOrigin(app) read the config, "
+                    "so it would be ignored; set every CORS_* key before CrossOrigin(app) "
+                    "(or cors.init_app(app)) is called"
+                )
+                self.has_errors = True
+                logger.error(
+                    "CORS configuration error; every request will answer 500: %s", self.app_error
+                )
             for error in self.resolve_new_rules():
                 logger.error("CORS configuration error; its route will answer 500: %s", error)
+            self._warn_about_coverage()
             self.ready = True
+
+    def _late_config_keys(self) -> list[str]:
+        now = {k: v for k, v in self.app.config.items() if k.startswith("CORS_")}
+        keys = sorted(set(now) | set(self.config_read))
+        return [k for k in keys if now.get(k, _UNSET) != self.config_read.get(k, _UNSET)]
+
+    def _warn_about_coverage(self) -> None:
+        """At the first request: no route has a policy, or a ``resources`` pattern matches none."""
+        rules = [rule for rule, _entry in self._entries.values()]
+        if not any(isinstance(entry, Policy) for _rule, entry in self._entries.values()):
+            logger.warning(
+                "CrossOrigin is installed but no route has a CORS policy, so every "
+                "cross-origin request is refused. Open routes with @cross_origin(...) on a "
+                "view, cors.init_app(blueprint, origins=[...]) for a blueprint, or "
+                "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
+            )
+        for pattern, _options, written in self.resources:
+            if not any(pattern.fullmatch(rule.rule) for rule in rules):
+                logger.warning(
+                    "resources pattern %r matches no route, so it opens nothing; it is "
+                    "matched against whole rules as written, such as %r",
+                    written,
+                    rules[0].rule if rules else "/api/<int:id>",
+                )
+
+    def request_error(self, rule: Rule | None) -> CorsConfigError | None:
+        """The error that a request to ``rule`` must answer with a 500, if any."""
+        if self.app_error is not None:
+            return self.app_error
+        if rule is None:
+            return None
+        entry = self.entry(rule)
+        return entry if isinstance(entry, CorsConfigError) else None
 
     # Matching a URL to the rule that will serve it.
 
@@ -199,6 +291,21 @@ class RuleTable:
                 return None
         return None
 
+    def covering_rule(self, req: Request) -> Rule | None:
+        """The rule that covers this request's URL whatever the method (for a refusal).
+
+        Usually the one that answers OPTIONS there; on a route without automatic
+        OPTIONS, the first rule of those that serve the URL.
+        """
+        rule = self.target_rule(req, "OPTIONS")
+        routing = req.routing_exception
+        if rule is None and isinstance(routing, MethodNotAllowed):
+            for method in sorted(routing.valid_methods or ()):
+                rule = self.target_rule(req, method)
+                if rule is not None:
+                    break
+        return rule
+
     def rule_for_response(self, req: Request) -> Rule | None:
         """The rule whose policy an actual response gets, also when routing failed.
 
@@ -211,7 +318,7 @@ class RuleTable:
             return rule
         routing = req.routing_exception
         if isinstance(routing, MethodNotAllowed):
-            return self.target_rule(req, "OPTIONS")
+            return self.covering_rule(req)
         if isinstance(routing, RequestRedirect):
             return self.target_rule(req, req.method)
         return None

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 
 from . import browser
 from .errors import CorsConfigError
@@ -66,10 +67,16 @@ class FetchRequest:
     method: str
     headers: tuple[tuple[str, str], ...]
     credentials: Credentials
+    #: The origin of the URL fetched now: the app's, or another after a redirect.
+    server: str = SERVER
 
     @property
     def include_credentials(self) -> bool:
         return self.credentials == "include"
+
+    @property
+    def url(self) -> str:
+        return self.server + self.path
 
     def javascript(self) -> str:
         """The call, as the page's script would write it."""
@@ -80,7 +87,7 @@ class FetchRequest:
             shown = dict(self.headers) if unique else [list(h) for h in self.headers]
             init.append(f"headers: {json.dumps(shown)}")
         init.append(f"credentials: {json.dumps(self.credentials)}")
-        return f"fetch({json.dumps(SERVER + self.path)}, {{{', '.join(init)}}})"
+        return f"fetch({json.dumps(self.url)}, {{{', '.join(init)}}})"
 
 
 @dataclass(frozen=True)
@@ -253,7 +260,7 @@ def _as_served(app: Flask) -> Iterator[None]:
 
 
 def _send(
-    client: FlaskClient, method: str, path: str, headers: Sequence[tuple[str, str]]
+    client: FlaskClient, method: str, request: FetchRequest, headers: Sequence[tuple[str, str]]
 ) -> Exchange:
     refused: list[Refused] = []
 
@@ -263,12 +270,13 @@ def _send(
     app = client.application
     with cors_refused.connected_to(collect, sender=app), _as_served(app):
         response = client.open(
-            path,
+            request.path,
+            base_url=request.server,
             method=method,
             headers=list(headers),
             environ_overrides={"REQUEST_METHOD": method},
         )
-    return Exchange(method, path, tuple(headers), response, tuple(refused))
+    return Exchange(method, request.path, tuple(headers), response, tuple(refused))
 
 
 def _fix(option: str, value: str) -> str:
@@ -304,7 +312,7 @@ class _Act:
         self, method: str, request: FetchRequest, sent: Sequence[tuple[str, str]], *, cookies: bool
     ) -> Exchange:
         client = self.credentialed if cookies else self.bare
-        got = _send(client, method, request.path, sent)
+        got = _send(client, method, request, sent)
         self.result.exchanges.append(got)
         say = self.result.say
         say(f"   > {method} {request.path}")
@@ -355,13 +363,27 @@ class _Act:
         for refused in got.refused:
             say(f"   server log: {refused}")
         refusal = got.refused[0].refusal if got.refused else None
-        if refusal is not None and refusal.option != "-":
-            option, value = refusal.option, refusal.value
-        else:
-            option, value = blocked.option, _blocked_value(request, blocked, unsafe)
-        if option != "-":
-            say(f"   option to change: {option}: {_fix(option, value)}")
-        url = SERVER + request.path
+        answered_cors = any(
+            name.lower().startswith("access-control-") for name, _ in got.response.headers
+        )
+        uncovered = (
+            None
+            if got.refused or answered_cors
+            else _uncovered_rule(self.bare.application, request)
+        )
+        if uncovered is not None:
+            say(f"   the route {uncovered} has no CORS policy, so the app sends it no CORS header")
+            say(
+                "   to give it one: @cross_origin(origins=[...]) on its view, "
+                "cors.init_app(blueprint, origins=[...]) for its blueprint, or "
+                "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
+            )
+        elif refusal is not None and refusal.option != "-":
+            say(f"   option to change: {refusal.option}: {_fix(refusal.option, refusal.value)}")
+        elif blocked.option != "-":
+            value = _blocked_value(request, blocked, unsafe)
+            say(f"   option to change: {blocked.option}: {_fix(blocked.option, value)}")
+        url = request.url
         result.blocked, result.refusal = blocked, refusal
         result.console = (
             f"Access to fetch at '{url}' from origin '{request.origin}' has been blocked by "
@@ -426,7 +448,17 @@ class _Act:
             following = _redirected(request, got.response)
             if following is None:
                 break
-            say(f"   the browser follows the redirect to {following.path}")
+            shown = following.path if following.server == request.server else following.url
+            say(f"   the browser follows the redirect to {shown}")
+            if urlsplit(following.server).hostname != urlsplit(SERVER).hostname:
+                say("")
+                say(
+                    f"Verdict: NOT JUDGED. {following.url} is another server; its own CORS "
+                    "policy decides, and this check only talks to this app."
+                )
+                return result
+            if following.origin != request.origin:
+                say("   (another origin: the request's origin is now tainted, so Origin: null)")
             request = following
         else:
             say("")
@@ -449,6 +481,20 @@ class _Act:
         return result
 
 
+def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
+    """The rule ``request`` reaches when no policy covers it (with the extension installed)."""
+    state: CorsState | None = app.extensions.get("crossorigin")
+    if state is None:
+        return None
+    server = urlsplit(request.server)
+    adapter = app.url_map.bind(server.netloc, url_scheme=server.scheme)
+    try:
+        rule, _args = adapter.match(urlsplit(request.path).path, request.method, return_rule=True)
+    except HTTPException:
+        return None  # a redirect, a 404 or a 405: not a route without a policy
+    return rule.rule if state.rules.policy_for(rule) is None else None
+
+
 def _blocked_value(request: FetchRequest, blocked: browser.Blocked, unsafe: Sequence[str]) -> str:
     """The request value a blocked check is about, when the server did not signal one."""
     if blocked.option == "methods":
@@ -464,9 +510,13 @@ def _redirected(request: FetchRequest, response: TestResponse) -> FetchRequest |
     location = response.headers.get("Location")
     if not 300 <= response.status_code < 400 or location is None:
         return None
-    target = urlsplit(urljoin(SERVER + request.path, location))
-    if f"{target.scheme}://{target.netloc}" != SERVER:
-        return None
+    target = urlsplit(urljoin(request.url, location))
+    server = f"{target.scheme}://{target.netloc}"
+    origin = request.origin
+    if server != request.server and origin != request.server:
+        # Fetch, "HTTP-redirect fetch" step 11: a redirect to another origin taints the
+        # request's origin, and the next request carries Origin: null.
+        origin = "null"
     method, headers = request.method, request.headers
     if (response.status_code in (301, 302) and method == "POST") or (
         response.status_code == 303 and method not in ("GET", "HEAD")
@@ -474,7 +524,7 @@ def _redirected(request: FetchRequest, response: TestResponse) -> FetchRequest |
         method = "GET"
         headers = tuple(h for h in headers if h[0].lower() not in REQUEST_BODY_HEADERS)
     path = target.path + (f"?{target.query}" if target.query else "")
-    return replace(request, path=path, method=method, headers=headers)
+    return replace(request, path=path, method=method, headers=headers, origin=origin, server=server)
 
 
 def _client(client_or_app: FlaskClient | Flask) -> FlaskClient:

@@ -104,9 +104,29 @@ def test_init_app_options_override_constructor_options() -> None:
 def test_extension_alone_opens_nothing() -> None:
     app = Flask(__name__)
     app.get("/x")(lambda: "ok")
-    CrossOrigin(app, origins=EARTH)
+    CrossOrigin(app, max_age=600)
     response = app.test_client().get("/x", headers={"Origin": EARTH})
     assert cors_headers(response) == {}
+
+
+def test_origins_named_at_the_app_level_cover_every_route_unless_resources_narrow_them() -> None:
+    # Issue 10 changed this rule: app-level origins used to cover no route by themselves.
+    app = Flask(__name__)
+    app.add_url_rule("/x", "x", lambda: "ok")
+    app.add_url_rule("/api/y", "y", lambda: "ok")
+    CrossOrigin(app, origins=EARTH)
+    response = app.test_client().get("/x", headers={"Origin": EARTH})
+    assert cors_headers(response) == {"Access-Control-Allow-Origin": EARTH}
+
+    narrowed = Flask(__name__)
+    narrowed.add_url_rule("/x", "x", lambda: "ok")
+    narrowed.add_url_rule("/api/y", "y", lambda: "ok")
+    CrossOrigin(narrowed, origins=EARTH, resources="/api/*")
+    client = narrowed.test_client()
+    assert cors_headers(client.get("/x", headers={"Origin": EARTH})) == {}
+    assert cors_headers(client.get("/api/y", headers={"Origin": EARTH})) == {
+        "Access-Control-Allow-Origin": EARTH
+    }
 
 
 @pytest.mark.parametrize(
