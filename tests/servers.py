@@ -2,7 +2,8 @@
 
 Each server is a subprocess started on a free 127.0.0.1 port, waited for with a
 bounded loop, and terminated (then killed) when its ``with`` block ends. The apps that
-gunicorn serves are built here by :func:`create_app`, so that gunicorn can import them.
+gunicorn serves are built here by :func:`create_app` and the other ``create_*`` factories,
+so that gunicorn can import them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import itertools
+import logging
 import os
 import shutil
 import socket
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -102,12 +104,119 @@ def create_app(kind: str) -> Flask:
     return app
 
 
+def create_cache_control_app() -> Flask:
+    """``create_app("cache")`` where the extension may also say ``Cache-Control``.
+
+    A response the extension marked (``no-store``, ``private``) keeps its mark; every other
+    one is made ``public, max-age=60``, as a view that wants caching would. ``/no-vary`` is
+    the control: stored with its ``Vary`` removed, whatever the extension said.
+    """
+    app = Flask("served-cache-control")
+    calls = itertools.count(1)
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        # Registered before the extension, so it runs after it (Flask runs them in reverse).
+        if request.endpoint == "no_vary":
+            del response.headers["Vary"]
+            response.headers["Cache-Control"] = "public, max-age=60"
+        elif "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "public, max-age=60"
+        response.headers["X-Backend-Call"] = f"{os.getpid()}-{next(calls)}"
+        return response
+
+    CrossOrigin(app)
+
+    @app.route("/listed", methods=["GET", "PUT", "DELETE"])
+    @cross_origin(origins=[EARTH, MARS])
+    def listed() -> str:
+        return "listed"
+
+    @app.route("/star", methods=["GET", "PUT"])
+    @cross_origin(origins="*")
+    def star() -> str:
+        return "star"
+
+    @app.route("/private-network", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH], allow_private_network=True)
+    def private_network() -> str:
+        return "private network"
+
+    @app.route("/no-vary", methods=["GET", "PUT"], endpoint="no_vary")
+    @cross_origin(origins=[EARTH, MARS])
+    def no_vary() -> str:
+        return "no vary"
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
+def create_late_routes_app(ran_path: str, late_routes: int = 0, unused_resources: int = 0) -> Flask:
+    """Routes added after ``init_app``, resolved at the first request: ``late_routes``
+    good ones, ``/broken``, whose policy cannot be built (``supports_credentials=True``
+    inherited into the decorator's ``origins="*"``), and ``/after``. ``/broken``'s view
+    appends a line to ``ran_path`` each time it runs; it must never run.
+
+    ``unused_resources`` entries that match no rule make each route cost more to resolve,
+    so that resolving them at the first request lasts long enough for a burst to overlap it.
+    """
+    # One handler for every logger, so that each record is printed once, whatever handlers
+    # the package itself has (a NullHandler would otherwise hide its records).
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    app = Flask("served-late-routes")
+
+    @app.route("/early", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH])
+    def early() -> str:
+        return "early"
+
+    unused = {f"/unused-{number}/*": {"origins": [MARS]} for number in range(unused_resources)}
+    CrossOrigin(app, **({"resources": unused} if unused else {}))
+
+    def late_view(number: int) -> Callable[[], str]:
+        def late() -> str:
+            return f"late {number}"
+
+        return late
+
+    for number in range(late_routes):
+        view = cross_origin(origins=[EARTH, MARS])(late_view(number))
+        app.add_url_rule(f"/late/{number}", f"late_{number}", view, methods=["GET", "PUT"])
+
+    @app.route("/broken", methods=["GET", "PUT"])
+    @cross_origin(supports_credentials=True)
+    def broken() -> str:
+        with open(ran_path, "a") as ran:
+            ran.write(f"{os.getpid()}\n")
+        return "the view ran"
+
+    @app.route("/after", methods=["GET", "PUT"])
+    @cross_origin(origins=[MARS])
+    def after() -> str:
+        return "after"
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
 # Processes.
 
 
 def _wait_until_serving(
-    port: int, process: subprocess.Popen[bytes], what: str, log: IO[bytes]
+    port: int,
+    process: subprocess.Popen[bytes],
+    what: str,
+    log: IO[bytes],
+    path: str | None = "/plain",
 ) -> None:
+    """Until ``GET path`` is answered; with ``path=None``, only until the port accepts
+    connections, so that no request reaches the app before the test's own."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -115,8 +224,11 @@ def _wait_until_serving(
             output = log.read().decode(errors="replace")[-2000:]
             raise RuntimeError(f"{what} exited with status {process.returncode}:\n{output}")
         try:
+            if path is None:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                return
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/plain")
+            connection.request("GET", path)
             connection.getresponse().read()
             connection.close()
             return
@@ -136,10 +248,25 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(kind: str, workers: int = 1, threads: int = 4) -> Iterator[int]:
-    """Serve ``create_app(kind)`` with gunicorn's threaded workers; yields the port."""
+def gunicorn(
+    kind: str = "",
+    workers: int = 1,
+    threads: int = 4,
+    *,
+    app: str | None = None,
+    log_path: Path | None = None,
+    wait_path: str | None = "/plain",
+) -> Iterator[int]:
+    """Serve ``create_app(kind)`` with gunicorn's threaded workers; yields the port.
+
+    ``app`` names another factory call in this module instead (``"create_cache_control_app()"``);
+    ``log_path`` keeps gunicorn's output (its error log and the app's stderr) in that file;
+    ``wait_path=None`` sends no request before the test's own (see ``_wait_until_serving``).
+    """
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    target = f"tests.servers:{app}" if app is not None else f"tests.servers:create_app({kind!r})"
+    opened = open(log_path, "w+b") if log_path is not None else tempfile.TemporaryFile()  # noqa: SIM115
+    with opened as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -159,13 +286,13 @@ def gunicorn(kind: str, workers: int = 1, threads: int = 4) -> Iterator[int]:
                 str(ROOT),
                 "--log-level",
                 "warning",
-                f"tests.servers:create_app({kind!r})",
+                target,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_serving(port, process, "gunicorn", log)
+            _wait_until_serving(port, process, "gunicorn", log, wait_path)
             yield port
         finally:
             _stop(process)
@@ -206,14 +333,33 @@ sub vcl_backend_response {{
 """
 
 
+# The same cache, except that it obeys a response's Cache-Control: no-store or private, for
+# OPTIONS too, is never stored (a hit-for-miss object sends the next request on to the app).
+OBEYING_VCL = (
+    CACHING_VCL.split("sub vcl_backend_response")[0]
+    + """sub vcl_backend_response {{
+    if (beresp.http.Cache-Control ~ "(?i)(no-store|private)") {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = 60s;
+        return (deliver);
+    }}
+    if (bereq.method == "OPTIONS") {{
+        set beresp.ttl = 60s;
+        return (deliver);
+    }}
+}}
+"""
+)
+
+
 @contextlib.contextmanager
-def varnish(backend_port: int) -> Iterator[int]:
+def varnish(backend_port: int, vcl_template: str = CACHING_VCL) -> Iterator[int]:
     """Varnish on a free loopback port in front of ``backend_port``; yields its port."""
     varnishd = require_varnishd()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="varnish-") as workdir, tempfile.TemporaryFile() as log:
         vcl = Path(workdir, "cache.vcl")
-        vcl.write_text(CACHING_VCL.format(port=backend_port))
+        vcl.write_text(vcl_template.format(port=backend_port))
         process = subprocess.Popen(
             [
                 varnishd,

@@ -368,3 +368,69 @@ def test_check_without_origin_is_a_usage_error(app: Flask) -> None:
 
     assert result.exit_code == 2
     assert "--origin" in result.output
+
+
+@pytest.mark.parametrize("mode", ["TESTING", "FLASK_DEBUG"])
+def test_check_reports_a_raising_view_as_the_500_a_browser_would_see(
+    app: Flask, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @app.get("/boom")
+    @cross_origin(origins=EARTH)
+    def boom() -> str:
+        raise RuntimeError("the view failed")
+
+    if mode == "FLASK_DEBUG":
+        app.config["TESTING"] = False
+        monkeypatch.setenv("FLASK_DEBUG", "1")
+        # What loading the app with FLASK_DEBUG=1 does; under pytest-flask's pushed
+        # context the CLI uses the app as it is, without loading it.
+        app.debug = True
+
+    result = run(app, "check", "/boom", "--origin", EARTH)
+
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "< 500 INTERNAL SERVER ERROR" in result.output
+    assert "Verdict:" in result.output
+
+
+@pytest.mark.parametrize("path", ["//evil.com/r", "/\\evil.com/r"])
+def test_check_reads_a_path_naming_another_host_as_fetch_does_never_as_this_apps_route(
+    app: Flask, path: str
+) -> None:
+    """``fetch("//evil.com/r")`` goes to evil.com: this app is not asked at all."""
+
+    @app.get("/r")
+    @cross_origin(origins=EARTH)
+    def r() -> str:
+        return "r"
+
+    asked: list[str] = []
+    app.before_request(lambda: asked.append(request.full_path))
+
+    result = run(app, "check", path, "--origin", EARTH)
+
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code in (1, 2), result.output
+    assert asked == []
+    assert "Verdict: ALLOWED" not in result.output
+    assert "http://localhost//" not in result.output
+
+
+@pytest.mark.parametrize(
+    "path", ["/r\r\nVerdict: ALLOWED", "/r\nX-Forged: 1", "/r\rX-Forged: 1", "/r\n< 200 OK"]
+)
+def test_check_path_with_cr_or_lf_is_a_usage_error_never_a_forged_line(
+    app: Flask, path: str
+) -> None:
+    asked: list[str] = []
+    app.before_request(lambda: asked.append(request.path))
+
+    result = run(app, "check", path, "--origin", EARTH)
+
+    assert result.exit_code == 2, result.output
+    assert asked == []
+    forged = ("Verdict: ALLOWED", "X-Forged", "< 200 OK")
+    assert not [line for line in result.output.splitlines() if line.startswith(forged)]

@@ -357,3 +357,47 @@ def test_decorating_a_shared_view_does_not_open_its_other_routes() -> None:
     client = app.test_client()
     assert client.get("/public", headers={"Origin": EARTH}).headers.get(ACAO) == "*"
     assert ACAO not in client.get("/admin", headers={"Origin": "https://evil.com"}).headers
+
+
+# Values no browser sends, which a server makes of two lines of one header: gunicorn joins
+# them with ",", the WSGI environ of Werkzeug's test client with ", ". A shared cache keys
+# its variant on the first line only, so a refusal it stored would be replayed to the real
+# origin; these answers must be ones that no shared cache stores.
+REPEATED_LINES = {
+    "Origin, as gunicorn joins two lines": Case("/exact", "https://evil.com,https://earth.com"),
+    "Origin, real origin first": Case("/exact", "https://earth.com,https://evil.com"),
+    "Origin, two lines": Case("/exact", header_list=(("Origin", EARTH), ("Origin", EARTH))),
+    "Origin, two lines vs pattern": Case(
+        "/pattern", header_list=(("Origin", API_EARTH), ("Origin", "https://evil.com"))
+    ),
+    "Origin, two lines on a preflight": refused_preflight(
+        "/exact", "https://earth.com,https://evil.com"
+    ),
+    "request method, two lines": refused_preflight("/exact", EARTH, "PUT,DELETE"),
+    "request method, two lines joined by the test client": Case(
+        "/exact",
+        EARTH,
+        method="OPTIONS",
+        header_list=(
+            ("Access-Control-Request-Method", "PUT"),
+            ("Access-Control-Request-Method", "DELETE"),
+        ),
+        status=403,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REPEATED_LINES.values(), ids=REPEATED_LINES.keys())
+def test_answer_to_a_value_only_repeated_lines_make_is_stored_by_no_shared_cache(
+    hostile_client, case: Case
+) -> None:  # type: ignore[no-untyped-def]
+    response = send(hostile_client, case)
+
+    assert response.status_code == case.status
+    assert ACAO not in response.headers
+    directives = {
+        part.split("=")[0].strip().lower()
+        for line in response.headers.getlist("Cache-Control")
+        for part in line.split(",")
+    }
+    assert directives & {"no-store", "private"}, response.headers.getlist("Cache-Control")

@@ -354,3 +354,105 @@ def test_head_preflight_is_allowed_wherever_get_is() -> None:
     assert response.status_code == 204
     # HEAD is CORS-safelisted: a browser never looks for it in Allow-Methods.
     assert response.headers["Access-Control-Allow-Methods"] == "GET"
+
+
+FULL_PREFLIGHT_VARY = (
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+)
+
+
+@pytest.fixture(scope="module")
+def options_client() -> Any:
+    """Covered routes of each kind, one of them answering OPTIONS itself with its own Vary."""
+    app = make_app(resources={"/api/*": {"origins": [EARTH]}})
+
+    @app.route("/listed", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH], allow_headers=["X-A"])
+    def listed() -> str:
+        return "listed"
+
+    @app.route("/star", methods=["GET", "PUT"])
+    @cross_origin(origins="*")
+    def star() -> str:
+        return "star"
+
+    @app.route("/credentials", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH], supports_credentials=True)
+    def credentials() -> str:
+        return "credentials"
+
+    @app.route("/private-network", methods=["GET", "PUT"])
+    @cross_origin(origins="*", allow_private_network=True)
+    def private_network() -> str:
+        return "private network"
+
+    @app.route("/own-options", methods=["GET", "OPTIONS"])
+    @cross_origin(origins=[EARTH])
+    def own_options() -> tuple[str, int, dict[str, str]]:
+        return "view answered", 200, {"Vary": "Accept-Encoding"}
+
+    app.add_url_rule("/api/items", "items", lambda: "items", methods=["GET", "PUT"])
+    return app.test_client()
+
+
+def asks(origin: str | None = EARTH, method: str | None = "PUT", **extra: str) -> dict[str, str]:
+    sent = {"Origin": origin, "Access-Control-Request-Method": method, **extra}
+    return {name: value for name, value in sent.items() if value is not None}
+
+
+PRIVATE = {"Access-Control-Request-Private-Network": "true"}
+EVIL = "https://evil.com"
+OPTIONS_CASES = {
+    # path, request headers, status
+    "no headers": ("/listed", {}, 200),
+    "no headers, star": ("/star", {}, 200),
+    "no headers, credentials": ("/credentials", {}, 200),
+    "no headers, resources": ("/api/items", {}, 200),
+    "Origin only": ("/listed", asks(method=None), 200),
+    "Origin only, star": ("/star", asks(method=None), 200),
+    "Origin only, refused origin": ("/listed", asks(EVIL, None), 200),
+    "request method only": ("/listed", asks(None), 200),
+    "request method only, star": ("/star", asks(None), 200),
+    "allowed": ("/listed", asks(), 204),
+    "allowed, star": ("/star", asks(), 204),
+    "allowed, credentials": ("/credentials", asks(), 204),
+    "allowed, resources": ("/api/items", asks(), 204),
+    "allowed, private network": ("/private-network", asks(**PRIVATE), 204),
+    "allowed, private network not asked": ("/private-network", asks(), 204),
+    "refused origin": ("/listed", asks(EVIL), 403),
+    "refused origin, credentials": ("/credentials", asks(EVIL), 403),
+    "refused method": ("/listed", asks(method="PATCH"), 403),
+    "refused method, star": ("/star", asks(method="PATCH"), 403),
+    "refused header": (
+        "/listed",
+        asks(**{"Access-Control-Request-Headers": "x-b"}),
+        403,
+    ),
+    "refused private network": ("/listed", asks(**PRIVATE), 403),
+    "refused private network, star": ("/star", asks(**PRIVATE), 403),
+    "malformed method": ("/listed", asks(method="PO ST"), 403),
+    "view's own OPTIONS, no headers": ("/own-options", {}, 200),
+    "view's own OPTIONS, Origin only": ("/own-options", asks(method=None), 200),
+}
+
+
+@pytest.mark.parametrize(("path", "sent", "status"), OPTIONS_CASES.values(), ids=OPTIONS_CASES)
+def test_every_answer_to_options_on_a_covered_route_carries_the_full_preflight_vary(
+    options_client: Any, path: str, sent: dict[str, str], status: int
+) -> None:
+    """A cache that stores OPTIONS must tell each of these apart from a real preflight."""
+    response = options_client.options(path, headers=sent)
+    assert response.status_code == status
+    vary = [
+        part.strip().lower()
+        for line in response.headers.get_all("Vary")
+        for part in line.split(",")
+        if part.strip()
+    ]
+    assert set(FULL_PREFLIGHT_VARY) <= set(vary), vary
+    assert len(vary) == len(set(vary))
+    if path == "/own-options":
+        assert "accept-encoding" in vary

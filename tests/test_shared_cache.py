@@ -6,19 +6,25 @@ preflights too, so the only thing that keeps one origin's answer from another is
 own request, while ``X-Varnish`` (two ids on a hit), ``Age`` and the backend's call id
 prove that repeated requests really were answered from the cache. A control route that
 drops ``Vary`` shows that this cache would otherwise replay one origin's answer to another.
+
+The second half (issue 11) puts a Varnish that also obeys ``Cache-Control: no-store`` and
+``private`` in front of ``create_cache_control_app``: no answer to an ``OPTIONS`` that is no
+preflight, and no private-network answer, is replayed to another preflight, and a refusal of
+repeated header lines (sent raw over a socket) is never replayed to the real origin.
 """
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from .servers import EARTH, MARS, gunicorn, require_varnishd, varnish
+from .servers import EARTH, MARS, OBEYING_VCL, gunicorn, require_varnishd, varnish
 
 pytestmark = pytest.mark.slow
 
@@ -195,3 +201,184 @@ def test_options_without_origin_is_not_mixed_with_preflights(cache_port: int) ->
     assert allowed.status == 204 and allowed.headers.get(ACAO) == EARTH
     assert plain.status == 200 and ACAO not in plain.headers and not plain.hit
     assert again.hit and again.headers.get(ACAO) == EARTH
+
+
+# Issue 11: a cache in front must never turn one request's answer into another's.
+#
+# From here on the app is ``create_cache_control_app`` and Varnish obeys ``Cache-Control:
+# no-store`` and ``private`` (OPTIONS included) but otherwise stores OPTIONS as above.
+
+ACAM = "access-control-allow-methods"
+ACAPN = "access-control-allow-private-network"
+PUT_PREFLIGHT = {"Origin": EARTH, "Access-Control-Request-Method": "PUT"}
+
+
+@dataclass(frozen=True)
+class Servers:
+    app: int
+    cache: int
+
+
+@pytest.fixture(scope="module")
+def obeying() -> Iterator[Servers]:
+    require_varnishd()
+    with (
+        gunicorn(app="create_cache_control_app()", workers=1, threads=4) as app_port,
+        varnish(app_port, OBEYING_VCL) as cache_port,
+    ):
+        yield Servers(app_port, cache_port)
+
+
+def test_control_this_cache_stores_options_and_replays_one_without_vary(obeying: Servers) -> None:
+    """Proof that the cache below stores an OPTIONS and hands it to the next preflight."""
+    url = unique("/no-vary")
+    bare = fetch(obeying.cache, "OPTIONS", url, {})
+    preflight = fetch(obeying.cache, "OPTIONS", url, PUT_PREFLIGHT)
+    assert bare.status == 200 and not bare.hit
+    assert preflight.hit and preflight.status == 200 and ACAM not in preflight.headers
+
+
+NON_PREFLIGHT_OPTIONS = {
+    "listed, no headers": ("/listed", {}),
+    "listed, Origin only": ("/listed", {"Origin": EARTH}),
+    "listed, request method only": ("/listed", {"Access-Control-Request-Method": "PUT"}),
+    "star, no headers": ("/star", {}),
+    "star, Origin only": ("/star", {"Origin": EARTH}),
+    "star, request method only": ("/star", {"Access-Control-Request-Method": "PUT"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "first"), NON_PREFLIGHT_OPTIONS.values(), ids=NON_PREFLIGHT_OPTIONS.keys()
+)
+def test_cached_answer_to_an_options_that_is_no_preflight_is_never_replayed_to_a_preflight(
+    obeying: Servers, path: str, first: dict[str, str | None]
+) -> None:
+    url = unique(path)
+    plain = fetch(obeying.cache, "OPTIONS", url, first)
+    preflight = fetch(obeying.cache, "OPTIONS", url, PUT_PREFLIGHT)
+    assert plain.status == 200 and not plain.hit
+    # Replayed, the 200 without Access-Control-Allow-Methods would block every PUT.
+    assert preflight.status == 204, preflight.headers
+    assert preflight.headers.get(ACAO) == ("*" if path == "/star" else EARTH)
+    assert "PUT" in preflight.headers.get(ACAM, "").split(", ")
+
+
+PRIVATE_NETWORK = {"Access-Control-Request-Private-Network": "true"}
+# route, first preflight, second preflight -> (status, ACAPN) of each
+PRIVATE_NETWORK_ORDERS = {
+    "refused private-network first, on a route without it": (
+        "/listed",
+        (PRIVATE_NETWORK, 403, None),
+        ({}, 204, None),
+    ),
+    "ordinary first, on a route without it": (
+        "/listed",
+        ({}, 204, None),
+        (PRIVATE_NETWORK, 403, None),
+    ),
+    "ordinary first, on a route that allows it": (
+        "/private-network",
+        ({}, 204, None),
+        (PRIVATE_NETWORK, 204, "true"),
+    ),
+    "private-network first, on a route that allows it": (
+        "/private-network",
+        (PRIVATE_NETWORK, 204, "true"),
+        ({}, 204, None),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "first", "second"),
+    PRIVATE_NETWORK_ORDERS.values(),
+    ids=PRIVATE_NETWORK_ORDERS.keys(),
+)
+def test_private_network_preflight_and_ordinary_preflight_are_never_replayed_to_each_other(
+    obeying: Servers,
+    path: str,
+    first: tuple[dict[str, str], int, str | None],
+    second: tuple[dict[str, str], int, str | None],
+) -> None:
+    url = unique(path)
+    for extra, status, acapn in (first, second):
+        answer = fetch(obeying.cache, "OPTIONS", url, {**PUT_PREFLIGHT, **extra})
+        assert (answer.status, answer.headers.get(ACAPN)) == (status, acapn), (extra, answer)
+        assert answer.headers.get(ACAO) == (EARTH if status == 204 else None)
+
+
+def raw_request(port: int, method: str, path: str, lines: list[str]) -> Answer:
+    """Send header lines exactly as given (repeated names included), over a real socket."""
+    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *lines, "Connection: close"]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        response = http.client.HTTPResponse(sock, method=method)
+        response.begin()
+        response.read()
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        return Answer(response.status, headers)
+
+
+# Requests a browser never sends: what a server makes of two lines of one header.
+REPEATED_LINES = {
+    "two Origin lines, real origin first": (
+        "GET",
+        ["Origin: https://earth.com", "Origin: https://evil.com"],
+    ),
+    "two Origin lines, real origin last": (
+        "GET",
+        ["Origin: https://evil.com", "Origin: https://earth.com"],
+    ),
+    "preflight with two Origin lines": (
+        "OPTIONS",
+        [
+            "Origin: https://earth.com",
+            "Origin: https://evil.com",
+            "Access-Control-Request-Method: PUT",
+        ],
+    ),
+    "preflight with two request-method lines": (
+        "OPTIONS",
+        [
+            "Origin: https://earth.com",
+            "Access-Control-Request-Method: PUT",
+            "Access-Control-Request-Method: DELETE",
+        ],
+    ),
+}
+
+
+def no_shared_cache_stores(answer: Answer) -> bool:
+    directives = {
+        d.strip().split("=")[0].lower() for d in answer.headers.get("cache-control", "").split(",")
+    }
+    return bool(directives & {"no-store", "private"})
+
+
+@pytest.mark.parametrize(("method", "lines"), REPEATED_LINES.values(), ids=REPEATED_LINES.keys())
+def test_answer_to_repeated_header_lines_from_gunicorn_is_marked_for_no_shared_cache(
+    obeying: Servers, method: str, lines: list[str]
+) -> None:
+    answer = raw_request(obeying.app, method, unique("/listed"), lines)
+    assert ACAO not in answer.headers
+    assert no_shared_cache_stores(answer), answer.headers
+
+
+@pytest.mark.parametrize(("method", "lines"), REPEATED_LINES.values(), ids=REPEATED_LINES.keys())
+def test_refusal_of_repeated_header_lines_is_never_replayed_to_the_real_origin(
+    obeying: Servers, method: str, lines: list[str]
+) -> None:
+    """Varnish keys a variant on the first line of each header ``Vary`` names."""
+    url = unique("/listed")
+    hostile = raw_request(obeying.cache, method, url, lines)
+    real = fetch(
+        obeying.cache, method, url, PUT_PREFLIGHT if method == "OPTIONS" else {"Origin": EARTH}
+    )
+    assert ACAO not in hostile.headers
+    assert real.headers.get(ACAO) == EARTH, real.headers
+    assert real.status == (204 if method == "OPTIONS" else 200)
+    assert real.backend_call != hostile.backend_call
