@@ -22,9 +22,6 @@ OPTIONS_ATTR = "_crossorigin_options"
 #: On an undecorated function: the wrappers made from it, to catch @cross_origin written
 #: above @app.route (the route then holds the bare function and the policy is lost).
 WRAPPERS_ATTR = "_crossorigin_wrappers"
-#: On a wrapper: OPTIONS is routed to it (``provide_automatic_options = False``) only so
-#: that a preflight fails loudly without the extension; with it, the hooks answer OPTIONS.
-ROUTES_OPTIONS_ATTR = "_crossorigin_routes_options"
 #: On the function ``cross_origin(...)`` returns, to recognise it where it does nothing.
 DECORATOR_ATTR = "_crossorigin_decorator"
 
@@ -125,13 +122,6 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
 
             wrapper = sync_wrapper
         setattr(wrapper, OPTIONS_ATTR, policy)
-        if getattr(view, "provide_automatic_options", None) is None:
-            # OPTIONS reaches this wrapper, so without the extension a preflight fails
-            # too (the browser sends no actual request after a failed one); with the
-            # extension the hooks answer OPTIONS before any view.
-            setattr(wrapper, "provide_automatic_options", False)  # noqa: B010
-            setattr(wrapper, "required_methods", {"OPTIONS"})  # noqa: B010
-            setattr(wrapper, ROUTES_OPTIONS_ATTR, True)
         # functools.wraps copied the view's own list of wrappers; this one has made none.
         wrapper.__dict__.pop(WRAPPERS_ATTR, None)
         # Only the wrapper carries the policy: the bare function may serve other routes.

@@ -109,17 +109,8 @@ class Hooks:
             if error is not None:
                 self._refuse_to_serve(error)  # before the view: no 500 after a side effect
         environ = req.environ
-        method = req.method
-        if method != "OPTIONS":
-            return None
-        if classify(environ, method) is PREFLIGHT:
-            answer = self._preflight_response(req, environ)
-            if answer is not None:
-                return answer
-        if rule is not None and rules.answers_options(rule):
-            # Flask's own answer: OPTIONS is routed to the view only to catch a missing
-            # extension (see cross_origin); after_request adds the CORS headers.
-            return self.app.make_default_options_response()
+        if req.method == "OPTIONS" and classify(environ, "OPTIONS") is PREFLIGHT:
+            return self._preflight_response(req, environ)
         return None
 
     def _refuse_to_serve(self, error: CorsConfigError) -> NoReturn:

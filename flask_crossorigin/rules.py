@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from .decorator import DECORATOR_ATTR, ROUTES_OPTIONS_ATTR, lost_decoration, view_options
+from .decorator import DECORATOR_ATTR, lost_decoration, view_options
 from .errors import CorsConfigError
 from .options import Layer, Resources, combination_problems, merge, settle
 from .policy import Policy
@@ -58,8 +58,6 @@ class RuleTable:
     #: The ``CORS_*`` keys as ``init_app`` read them, to catch keys set afterwards.
     config_read: dict[str, object] = field(default_factory=dict)
     _entries: dict[int, tuple[Rule, Entry]] = field(default_factory=dict)
-    #: Rules (by id) whose OPTIONS the hooks answer as Flask would (see ``ROUTES_OPTIONS_ATTR``).
-    _options_answered: set[int] = field(default_factory=set)
     #: Some request must be refused with a 500 (a route's policy, or the config, is broken).
     has_errors: bool = False
     #: An error that fails every request: ``CORS_*`` keys changed after ``init_app``.
@@ -132,31 +130,18 @@ class RuleTable:
             entry = error
             self.has_errors = True
         self._entries[id(rule)] = (rule, entry)
-        if self._routes_options(rule) and set(rule.methods or ()) - {"HEAD", "OPTIONS"}:
-            self._options_answered.add(id(rule))
         return entry
 
-    def _served_methods(self, rule: Rule) -> list[str]:
-        """The methods the route serves: not HEAD, nor an OPTIONS that Flask (or we) added.
+    @staticmethod
+    def _served_methods(rule: Rule) -> list[str]:
+        """The methods the route serves: not HEAD, nor the OPTIONS that Flask adds by itself.
 
-        A route that declares OPTIONS serves it. On a ``@cross_origin`` view, OPTIONS is
-        always routed (see ``ROUTES_OPTIONS_ATTR``), so it counts only on a route that
-        serves nothing else.
+        A route that declares OPTIONS itself serves it (Flask then leaves it to the view).
         """
         methods = set(rule.methods or ()) - {"HEAD"}
-        if getattr(rule, "provide_automatic_options", True) or (
-            self._routes_options(rule) and methods != {"OPTIONS"}
-        ):
+        if getattr(rule, "provide_automatic_options", True):
             methods.discard("OPTIONS")
         return sorted(methods)
-
-    def _routes_options(self, rule: Rule) -> bool:
-        view = self.app.view_functions.get(rule.endpoint)
-        return bool(getattr(view, ROUTES_OPTIONS_ATTR, False))
-
-    def answers_options(self, rule: Rule) -> bool:
-        """Whether an OPTIONS on ``rule`` that is no allowed preflight is answered by the hooks."""
-        return id(rule) in self._options_answered
 
     def entry(self, rule: Rule) -> Entry:
         """The rule's entry, resolved now if the rule is new."""

@@ -179,6 +179,8 @@ def parse_path(path: str) -> str:
     """A path on the app, as the first argument of ``fetch()`` would name it."""
     if any(ch in path for ch in "\r\n\0\t "):
         raise FetchUsageError(f"PATH {path!r} has a space or control character; percent-encode it")
+    # The URL parser reads a backslash as a slash in an http(s) URL: /\\host is //host.
+    path = path.replace("\\", "/")
     if path.startswith("//"):
         raise FetchUsageError(
             f"PATH {path!r} is another host's URL to fetch() (scheme-relative); "

@@ -264,7 +264,10 @@ def test_cross_origin_alone_fails_at_the_first_request_naming_crossorigin_app(
             "/", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
         )
         actual = client.get("/", headers={"Origin": LOCALHOST})
-    assert (preflight.status_code, actual.status_code) == (500, 500)
+    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
+    # so the browser refuses; the first request to reach the view says what to do.
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert actual.status_code == 500
     assert "CrossOrigin(app)" in caplog.text
     assert calls == []
 
@@ -394,7 +397,10 @@ def test_cors_on_a_blueprint_without_cors_app_fails_loudly_then_works_with_cross
             "/api/items", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
         )
         actual = client.get("/api/items", headers={"Origin": LOCALHOST})
-    assert (preflight.status_code, actual.status_code) == (500, 500)
+    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
+    # so the browser refuses; the first request to reach the view says what to do.
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert actual.status_code == 500
     assert "CrossOrigin(app)" in caplog.text
     assert calls == []
 
