@@ -9,6 +9,7 @@ waits in tests) is bounded, so nothing hangs.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -96,11 +97,20 @@ def fetch_from(browser: Engine) -> Callable[..., Fetched]:
         result = browser.fetch(url, init)
         console: list[str] = []
         if not result["readable"] and browser.blocked_console is not None:
-            # The console message may trail the rejected promise by a moment.
+            # The console lines may trail the rejected promise by a moment (and Firefox
+            # prints two for a failed preflight): wait for the first line about this URL,
+            # then until no more come for a quarter of a second.
             deadline = time.monotonic() + 2
-            while not any(token in line for line in console) and time.monotonic() < deadline:
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline:
                 time.sleep(0.02)
-                console += browser.console_since_last()
+                lines = browser.console_since_last()
+                if lines:
+                    console += lines
+                    quiet_since = time.monotonic()
+                seen_ours = any(token in line for line in console)
+                if seen_ours and time.monotonic() - quiet_since > 0.25:
+                    break
         return Fetched(result, recorder.seen(token), console, url)
 
     return run
@@ -108,7 +118,38 @@ def fetch_from(browser: Engine) -> Callable[..., Fetched]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where screenshots go; ``test-artifacts/`` is ignored by git."""
+    """Where screenshots and the console record go; ``test-artifacts/`` is ignored by git."""
     path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+#: Written at the end of the session: per engine, per scenario, what the page saw and
+#: what the console said. Engines that did not run this session keep their last record.
+CONSOLE_RECORD = "engine-console.json"
+
+
+@pytest.fixture(scope="session")
+def console_record(artifacts: Path) -> Iterator[dict[str, dict[str, Any]]]:
+    """``record[engine][scenario] = {...}``; merged into ``test-artifacts/engine-console.json``."""
+    record: dict[str, dict[str, Any]] = {}
+    yield record
+    if not record:
+        return
+    path = artifacts / CONSOLE_RECORD
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    engines_saved = saved.get("engines", {})
+    engines_saved.update(record)
+    saved = {
+        "about": (
+            "What each engine showed for each fetch() scenario of tests/browser/"
+            "test_browser_cors.py: the JS result or error and the console's CORS lines "
+            "(none from WebKit: WebKitWebDriver has no log). In 'console_template', the "
+            "fetched URL is {url}, the page origin {origin} and the API origin {api}."
+        ),
+        "engines": dict(sorted(engines_saved.items())),
+    }
+    path.write_text(json.dumps(saved, indent=2, sort_keys=False) + "\n")

@@ -188,17 +188,52 @@ SCENARIOS = {
 }
 
 
+def record(
+    console_record: dict[str, dict[str, Any]],
+    browser: Engine,
+    name: str,
+    origin: str,
+    fetched: Fetched,
+) -> None:
+    """Keep what ``browser`` showed for scenario ``name``, for the engine-console record."""
+    api = fetched.url.split("/", 3)[:3]
+    placeholders = {fetched.url: "{url}", origin: "{origin}", "/".join(api): "{api}"}
+
+    def template(line: str) -> str:
+        for value, placeholder in placeholders.items():
+            line = line.replace(value, placeholder)
+        return line
+
+    result = fetched.result
+    entry = console_record.setdefault(browser.name, {"version": browser.version, "scenarios": {}})
+    entry["scenarios"].setdefault(name, {}).update(
+        {
+            "page": origin,
+            "url": fetched.url,
+            "readable": result["readable"],
+            "status": result.get("status"),
+            "js_error": result.get("error"),
+            "console": fetched.console,
+            "console_template": [template(line) for line in fetched.console],
+            "preflights": len(fetched.preflights),
+            "actual_requests": len(fetched.actual),
+        }
+    )
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_fetch_from_page(
     fetch: Callable[..., Fetched],
     caplog: pytest.LogCaptureFixture,
     browser: Engine,
     pages: Pages,
+    console_record: dict[str, dict[str, Any]],
     name: str,
 ) -> None:
     scenario = SCENARIOS[name]
     caplog.set_level(logging.INFO, logger="flask_crossorigin")
     fetched = fetch(scenario.page, scenario.path, **scenario.init)
+    record(console_record, browser, name, getattr(pages, scenario.page), fetched)
 
     if scenario.status is None:
         # Each engine's own words; WebKit's driver shows no console at all.
@@ -240,14 +275,27 @@ def check_arguments(scenario: Scenario, pages: Pages) -> list[str]:
     return arguments
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_cors_check_gives_the_browsers_verdict(
-    fetch: Callable[..., Fetched], api_app: Flask, pages: Pages, scenario: Scenario
+    fetch: Callable[..., Fetched],
+    api_app: Flask,
+    pages: Pages,
+    browser: Engine,
+    console_record: dict[str, dict[str, Any]],
+    name: str,
 ) -> None:
     """In every engine: ``flask cors check`` allows exactly what the browser lets the page read."""
+    scenario = SCENARIOS[name]
     fetched = fetch(scenario.page, scenario.path, **scenario.init)
     arguments = check_arguments(scenario, pages)
     checked = api_app.test_cli_runner().invoke(args=["cors", "check", *arguments])
+    entry = console_record.setdefault(browser.name, {"version": browser.version, "scenarios": {}})
+    said = checked.output.split("console would say:\n", 1)[1:]
+    entry["scenarios"].setdefault(name, {})["cors_check"] = {
+        "verdict": "ALLOWED" if checked.exit_code == 0 else "BLOCKED",
+        "browser_verdict": "ALLOWED" if fetched.result["readable"] else "BLOCKED",
+        "predicted_console": said[0].strip() if said else None,
+    }
 
     assert checked.exit_code in (0, 1), checked.output
     verdict = "Verdict: ALLOWED" if fetched.result["readable"] else "Verdict: BLOCKED"
