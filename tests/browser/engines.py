@@ -328,6 +328,14 @@ class WebKit(SeleniumEngine):
             _stop_group(xvfb)
             raise
 
+    def screenshot(self, path: Path) -> None:
+        # WebKit captures the last painted frame: let two animation frames paint the DOM.
+        self.run_async(
+            "const done = arguments[0];"
+            " requestAnimationFrame(() => requestAnimationFrame(() => done(null)));"
+        )
+        super().screenshot(path)
+
     def quit(self) -> None:
         try:
             super().quit()
