@@ -1,12 +1,15 @@
-"""Real servers on loopback and one headless Chromium, for the browser tests.
+"""Real servers on loopback and one browser per engine, for the browser tests.
 
-Every server runs in a daemon thread and is shut down at the end of the session; every
-wait (page load, script, explicit waits in tests) is bounded, so nothing hangs.
+The ``browser`` fixture is parametrised over Chromium, Firefox and WebKit (see
+``engines.py``): every browser test runs once in each, with one browser process per
+engine for the whole session, stopped at its end. Every server runs in a daemon thread
+and is shut down at the end of the session; every wait (page load, script, explicit
+waits in tests) is bounded, so nothing hangs.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 import threading
 import time
@@ -18,59 +21,33 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from .harness import FETCH, TIMEOUT, Fetched, Pages, Recorder
+from . import engines
+from .engines import Engine, EngineUnavailable
+from .harness import Fetched, Pages, Recorder
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _missing_browser() -> str | None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    if importlib.util.find_spec("selenium") is None:
-        missing.append("the selenium package")
-    if not missing:
-        return None
-    return (
-        f"browser tests need Chromium, chromedriver and selenium; missing: {', '.join(missing)}. "
-        "Install them with `apt-get install chromium chromium-driver` and "
-        '`pip install -e ".[test]"` (or point CHROMIUM / CHROMEDRIVER at them)'
-    )
+@pytest.fixture(scope="session", params=list(engines.ENGINES))
+def browser(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One browser of each engine for the session, with a fresh profile (no cookies, empty caches).
 
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the session, with a fresh profile (no cookies, empty caches)."""
-    problem = _missing_browser()
-    if problem is not None:
+    An engine that is not installed skips its tests, saying how to install it; under
+    ``CI=true`` it fails them instead.
+    """
+    name: str = request.param
+    try:
+        engine = engines.start(name, tmp_path_factory.mktemp(name))
+    except EngineUnavailable as problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true, so a missing browser is a failure: {problem}")
-        pytest.skip(problem)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        pytest.skip(str(problem))
     try:
-        driver.set_page_load_timeout(TIMEOUT)
-        driver.set_script_timeout(TIMEOUT)
-        yield driver
+        yield engine
     finally:
-        driver.quit()
+        engine.quit()
 
 
 @pytest.fixture(scope="session")
@@ -110,31 +87,69 @@ def pages(serve: Callable[[Any], int]) -> Pages:
 
 
 @pytest.fixture
-def fetch_from(browser: Any) -> Callable[..., Fetched]:
+def fetch_from(browser: Engine) -> Callable[..., Fetched]:
     """``fetch_from(page_origin, recorder, url, token, **init)`` runs ``fetch(url, init)``."""
 
     def run(origin: str, recorder: Recorder, url: str, token: str, **init: Any) -> Fetched:
         if not browser.current_url.startswith(origin + "/"):
-            browser.get(origin + "/")
-        browser.get_log("browser")  # drop older messages
-        result = browser.execute_async_script(FETCH, url, init)
+            browser.open(origin + "/")
+        browser.console_since_last()  # drop older messages
+        result = browser.fetch(url, init)
         console: list[str] = []
-        if not result["readable"]:
-            # The console message may trail the rejected promise by a moment.
+        if not result["readable"] and browser.blocked_console is not None:
+            # The console lines may trail the rejected promise by a moment (and Firefox
+            # prints two for a failed preflight): wait for the first line about this URL,
+            # then until no more come for a quarter of a second.
             deadline = time.monotonic() + 2
-            while not console and time.monotonic() < deadline:
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline:
                 time.sleep(0.02)
-                console = [
-                    e["message"] for e in browser.get_log("browser") if "CORS" in e["message"]
-                ]
-        return Fetched(result, recorder.seen(token), console)
+                lines = browser.console_since_last()
+                if lines:
+                    console += lines
+                    quiet_since = time.monotonic()
+                seen_ours = any(token in line for line in console)
+                if seen_ours and time.monotonic() - quiet_since > 0.25:
+                    break
+        return Fetched(result, recorder.seen(token), console, url)
 
     return run
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where screenshots go; ``test-artifacts/`` is ignored by git."""
-    path = Path(__file__).resolve().parents[2] / "test-artifacts"
+    """Where screenshots and the console record go; ``test-artifacts/`` is ignored by git."""
+    path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+#: Written at the end of the session: per engine, per scenario, what the page saw and
+#: what the console said. Engines that did not run this session keep their last record.
+CONSOLE_RECORD = "engine-console.json"
+
+
+@pytest.fixture(scope="session")
+def console_record(artifacts: Path) -> Iterator[dict[str, dict[str, Any]]]:
+    """``record[engine][scenario] = {...}``; merged into ``test-artifacts/engine-console.json``."""
+    record: dict[str, dict[str, Any]] = {}
+    yield record
+    if not record:
+        return
+    path = artifacts / CONSOLE_RECORD
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    engines_saved = saved.get("engines", {})
+    engines_saved.update(record)
+    saved = {
+        "about": (
+            "What each engine showed for each fetch() scenario of tests/browser/"
+            "test_browser_cors.py: the JS result or error and the console's CORS lines "
+            "(none from WebKit: WebKitWebDriver has no log). In 'console_template', the "
+            "fetched URL is {url}, the page origin {origin} and the API origin {api}."
+        ),
+        "engines": dict(sorted(engines_saved.items())),
+    }
+    path.write_text(json.dumps(saved, indent=2, sort_keys=False) + "\n")

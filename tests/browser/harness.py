@@ -84,6 +84,8 @@ class Fetched(NamedTuple):
     result: dict[str, Any]
     seen: list[Exchange]
     console: list[str]
+    #: The URL fetched.
+    url: str = ""
 
     @property
     def preflights(self) -> list[Exchange]:

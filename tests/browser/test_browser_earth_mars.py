@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .harness import TIMEOUT
+from .engines import Engine
 
 pytestmark = pytest.mark.browser
 
@@ -43,27 +43,29 @@ def earth_url() -> Iterator[str]:
     stop()
 
 
-def press_send(browser: Any) -> tuple[str | None, str, dict[str, Any]]:
-    """Press the button; wait (bounded) until both exchanges are shown; read the page."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+#: The result line's state and its rendered text.
+READ_RESULT = """
+const result = document.querySelector("#result");
+return [result.getAttribute("data-state"), result.innerText];
+"""
 
-    browser.find_element(By.ID, "send").click()
-    WebDriverWait(browser, TIMEOUT).until(
-        lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "#exchanges h2")) == 2
-    )
-    result = browser.find_element(By.ID, "result")
-    return result.get_attribute("data-state"), result.text, browser.execute_script(READ_EXCHANGES)
+
+def press_send(browser: Engine) -> tuple[str | None, str, dict[str, Any]]:
+    """Press the button; wait (bounded) until both exchanges are shown; read the page."""
+    browser.click("#send")
+    browser.wait_until('document.querySelectorAll("#exchanges h2").length === 2')
+    state, text = browser.evaluate(READ_RESULT)
+    return state, text, browser.evaluate(READ_EXCHANGES)
 
 
 def test_earth_sends_weather_to_mars_and_shows_both_exchanges(
-    browser: Any, earth_url: str, artifacts: Path
+    browser: Engine, earth_url: str, artifacts: Path
 ) -> None:
-    browser.set_window_size(1280, 1100)
-    browser.get(earth_url + "/")
+    browser.set_viewport(1280, 1100)
+    browser.open(earth_url + "/")
 
     state, text, shown = press_send(browser)
-    browser.save_screenshot(str(artifacts / "earth_mars.png"))
+    browser.screenshot(artifacts / f"earth_mars-{browser.name}.png")
 
     assert state == "ok", text
     assert text.startswith("Allowed: Mars answered 200")
