@@ -250,47 +250,65 @@ def parse_origins(value: object) -> OriginMatcher:
     subdomains: set[tuple[str, str, str]] = set()
     regexes: list[re.Pattern[str]] = []
     checks: list[OriginCheck] = []
+    problems: list[str] = []
     for item in items:
-        if isinstance(item, re.Pattern):
-            if not isinstance(item.pattern, str):
-                raise CorsConfigError(f"{_fix(item)} is a bytes pattern; compile a str pattern")
-            regexes.append(item)
-        elif isinstance(item, str):
-            if item == "*":
-                raise CorsConfigError(
-                    f"{_fix(items)}: '*' allows every origin, so it must stand alone: origins='*'"
-                )
-            origin = normalise_origin(item)
-            if origin == "null":
-                logger.warning(
-                    "origins lists 'null': sandboxed documents, data: pages and "
-                    "cross-origin redirects all send Origin: null, so any site can "
-                    "present it"
-                )
-            scheme, _, hostport = origin.partition("://")
-            if hostport.startswith("*."):
-                host, _, port = hostport[2:].partition(":")
-                if "." not in host.rstrip(".") and host != "localhost":
-                    logger.warning(
-                        "origins %r allows every site under the top-level domain %r; "
-                        "name the registrable domain, e.g. '%s://*.earth.%s'",
-                        item,
-                        host,
-                        scheme,
-                        host,
-                    )
-                subdomains.add((scheme, host, port))
-            else:
-                exact.add(origin)
-        elif callable(item):
-            checks.append(item)
-        else:
-            raise CorsConfigError(
-                f"{_fix(item)} is not an origin; give a string, re.compile(...) or a callable"
-            )
+        try:
+            _add_origin(item, items, exact, subdomains, regexes, checks)
+        except CorsConfigError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise CorsConfigError.collect(problems)
     return OriginMatcher(
         exact=frozenset(exact),
         subdomains=frozenset(subdomains),
         regexes=tuple(regexes),
         checks=tuple(checks),
     )
+
+
+def _add_origin(
+    item: object,
+    items: object,
+    exact: set[str],
+    subdomains: set[tuple[str, str, str]],
+    regexes: list[re.Pattern[str]],
+    checks: list[OriginCheck],
+) -> None:
+    """Validate one item of ``origins`` into the sets it belongs to."""
+    if isinstance(item, re.Pattern):
+        if not isinstance(item.pattern, str):
+            raise CorsConfigError(f"{_fix(item)} is a bytes pattern; compile a str pattern")
+        regexes.append(item)
+    elif isinstance(item, str):
+        if item == "*":
+            raise CorsConfigError(
+                f"{_fix(items)}: '*' allows every origin, so it must stand alone: origins='*'"
+            )
+        origin = normalise_origin(item)
+        if origin == "null":
+            logger.warning(
+                "origins lists 'null': sandboxed documents, data: pages and "
+                "cross-origin redirects all send Origin: null, so any site can "
+                "present it"
+            )
+        scheme, _, hostport = origin.partition("://")
+        if hostport.startswith("*."):
+            host, _, port = hostport[2:].partition(":")
+            if "." not in host.rstrip(".") and host != "localhost":
+                logger.warning(
+                    "origins %r allows every site under the top-level domain %r; "
+                    "name the registrable domain, e.g. '%s://*.earth.%s'",
+                    item,
+                    host,
+                    scheme,
+                    host,
+                )
+            subdomains.add((scheme, host, port))
+        else:
+            exact.add(origin)
+    elif callable(item):
+        checks.append(item)
+    else:
+        raise CorsConfigError(
+            f"{_fix(item)} is not an origin; give a string, re.compile(...) or a callable"
+        )

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-mypy_api = pytest.importorskip("mypy.api")
+import mypy.api as mypy_api
 
 CHECKED = Path(__file__).parent / "typing" / "options_checked.py"
 
