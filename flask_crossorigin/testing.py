@@ -47,8 +47,8 @@ REQUEST_BODY_HEADERS = ("content-encoding", "content-language", "content-locatio
 SHOWN_RESPONSE_HEADERS = ("access-control-", "vary", "location")
 
 Credentials = Literal["omit", "same-origin", "include"]
-Engine = Literal["chromium"]
-ENGINES = ("chromium",)
+Engine = Literal["chromium", "firefox", "safari"]
+ENGINES = browser.ENGINES
 
 
 class FetchUsageError(ValueError):
@@ -135,8 +135,12 @@ class FetchResult:
     blocked: browser.Blocked | None = None
     #: The server's own refusal (from ``cors_refused``), when it refused one of the requests.
     refusal: Refusal | None = None
-    #: What the browser's console prints for a block, else None.
+    #: What the engine's console prints for a block (its lines), else None.
     console: str | None = None
+    #: What the page's script sees: ``"TypeError: Failed to fetch"`` and the like, else None.
+    js_error: str | None = None
+    #: The engine acted out: ``"chromium"``, ``"firefox"`` or ``"safari"``.
+    engine: str = "chromium"
     #: The last response's status, as the page's script would see it when allowed.
     status: int | None = None
     lines: list[str] = field(default_factory=list)
@@ -385,15 +389,19 @@ class _Act:
         elif blocked.option != "-":
             value = _blocked_value(request, blocked, unsafe)
             say(f"   option to change: {blocked.option}: {_fix(blocked.option, value)}")
-        url = request.url
         result.blocked, result.refusal = blocked, refusal
-        result.console = (
-            f"Access to fetch at '{url}' from origin '{request.origin}' has been blocked by "
-            f"CORS policy: {blocked.message}"
+        engine = result.engine
+        lines = browser.console_lines(
+            engine, blocked, request.url, request.origin, got.response.status_code
         )
+        result.console = "\n".join(lines)
+        result.js_error = browser.JS_ERRORS[engine]
         say("")
-        say("Verdict: BLOCKED. Chromium's console would say:")
-        say(f"  {result.console}")
+        where = " (outside automation)" if engine == "safari" else ""
+        say(f"Verdict: BLOCKED. {browser.ENGINE_NAMES[engine]}'s console{where} would say:")
+        for line in lines:
+            say(f"  {line}")
+        say(f"  and the page's fetch() rejects with {result.js_error}")
 
     def check_exposed(
         self, request: FetchRequest, response: TestResponse, expose: Sequence[str]
@@ -433,6 +441,14 @@ class _Act:
                     self.report_blocked(request, blocked, got, list(unsafe))
                     return result
                 say("   passed: the preflight's checks")
+                for note in (
+                    browser.max_age_note(
+                        result.engine, got.response.headers.get("Access-Control-Max-Age")
+                    ),
+                    browser.authorization_note(got.response.headers, list(unsafe)),
+                ):
+                    if note is not None:
+                        say(f"   note: {note}")
             sent = [("Origin", request.origin), *request.headers]
             self.next_step(f"Actual request (credentials mode {request.credentials!r})")
             got = self.send(request.method, request, sent, cookies=request.include_credentials)
@@ -581,7 +597,9 @@ def fetch(
         headers=tuple(check_header(name, value) for name, value in pairs),
         credentials=credentials,
     )
-    return _Act(_client(client_or_app), request).run(expose)
+    act = _Act(_client(client_or_app), request)
+    act.result.engine = browser
+    return act.run(expose)
 
 
 def cors_state(app: Flask) -> CorsState:

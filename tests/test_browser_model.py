@@ -173,12 +173,15 @@ PREFLIGHTS = [
         "x-foo",
         "allow_headers",
     ),
+    # Chromium, Firefox and Safari all let '*' cover Authorization (CORS-FACTS 7.1), though
+    # the Fetch standard does not: allowed, with a note (see the test below).
+    (204, [("Access-Control-Allow-Headers", "*")], "GET", ["authorization"], False, None, None),
     (
         204,
         [("Access-Control-Allow-Headers", "*")],
         "GET",
         ["authorization"],
-        False,
+        True,
         "Request header field authorization is not allowed",
         "allow_headers",
     ),
@@ -218,6 +221,14 @@ def test_preflight_checks(
         assert failed is not None
         assert blocked in failed.message
         assert failed.option == option
+
+
+def test_star_covering_authorization_is_allowed_as_engines_do_with_a_note_of_the_standard() -> None:
+    headers = response(*OK, ("Access-Control-Allow-Headers", "*"))
+    note = browser.authorization_note(headers, ["authorization"])
+    assert note is not None and "list Authorization by name" in note
+    listed = response(*OK, ("Access-Control-Allow-Headers", "Authorization"))
+    assert browser.authorization_note(listed, ["authorization"]) is None
 
 
 def test_preflight_cors_check_failure_is_reported_as_a_preflight_failure() -> None:

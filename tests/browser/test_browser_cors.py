@@ -18,6 +18,7 @@ from flask import Flask, abort, request
 
 from flask_crossorigin import CrossOrigin, cross_origin
 from flask_crossorigin.cli import cors_cli
+from flask_crossorigin.testing import fetch as model_fetch
 
 from .engines import Engine
 from .harness import Fetched, Pages, Recorder
@@ -276,6 +277,17 @@ def check_arguments(scenario: Scenario, pages: Pages) -> list[str]:
     return arguments
 
 
+#: ``flask cors check --browser`` names each engine for its users: WebKit is Safari's engine.
+CHECK_ENGINE = {"chromium": "chromium", "firefox": "firefox", "webkit": "safari"}
+
+
+def console_reasons(engine: str, lines: list[str]) -> list[str]:
+    """The part of each console line that says why, without URLs, origins or prefixes."""
+    if engine == "firefox":
+        return [line.split("(Reason: ", 1)[1] for line in lines if "(Reason: " in line]
+    return [line.split("CORS policy: ", 1)[1] for line in lines if "CORS policy: " in line]
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_cors_check_gives_the_browsers_verdict(
     fetch: Callable[..., Fetched],
@@ -285,23 +297,42 @@ def test_cors_check_gives_the_browsers_verdict(
     console_record: dict[str, dict[str, Any]],
     name: str,
 ) -> None:
-    """In every engine: ``flask cors check`` allows exactly what the browser lets the page read."""
+    """In every engine: ``flask cors check --browser`` allows exactly what the browser lets the
+    page read, and says why in the engine's own console words."""
     scenario = SCENARIOS[name]
     fetched = fetch(scenario.page, scenario.path, **scenario.init)
-    arguments = check_arguments(scenario, pages)
+    engine = CHECK_ENGINE[browser.name]
+    arguments = [*check_arguments(scenario, pages), "--browser", engine]
     checked = api_app.test_cli_runner().invoke(cors_cli, ["check", *arguments])
+    modelled = model_fetch(
+        api_app,
+        scenario.path,
+        origin=getattr(pages, scenario.page),
+        method=scenario.init.get("method", "GET"),
+        headers=scenario.init.get("headers", {}),
+        credentials=scenario.init.get("credentials", "same-origin"),
+        browser=engine,  # type: ignore[arg-type]
+    )
     entry = console_record.setdefault(browser.name, {"version": browser.version, "scenarios": {}})
-    said = checked.output.split("console would say:\n", 1)[1:]
     entry["scenarios"].setdefault(name, {})["cors_check"] = {
         "verdict": "ALLOWED" if checked.exit_code == 0 else "BLOCKED",
         "browser_verdict": "ALLOWED" if fetched.result["readable"] else "BLOCKED",
-        "predicted_console": said[0].strip() if said else None,
+        "predicted_console": modelled.console,
     }
 
     assert checked.exit_code in (0, 1), checked.output
     verdict = "Verdict: ALLOWED" if fetched.result["readable"] else "Verdict: BLOCKED"
     assert (checked.exit_code == 0) is fetched.result["readable"], checked.output
     assert verdict in checked.output
+    # flask_crossorigin.testing is the same model: the same verdict, the same words.
+    assert modelled.allowed is fetched.result["readable"], modelled.transcript
+    if not fetched.result["readable"]:
+        assert modelled.js_error == fetched.result["error"]
+        assert modelled.console is not None
+        predicted = console_reasons(browser.name, modelled.console.splitlines())
+        seen = console_reasons(browser.name, fetched.console)
+        if browser.name != "webkit":  # WebKitWebDriver has no console
+            assert predicted == seen, (predicted, seen)
 
 
 @pytest.mark.parametrize(
