@@ -387,7 +387,6 @@ def check_preflight(
     method: str,
     unsafe_headers: Sequence[str],
     credentials: bool,
-    engine: str = "chromium",
 ) -> Blocked | None:
     """Fetch, "CORS-preflight fetch" step 7, in the order Chromium reports failures.
 
@@ -395,11 +394,11 @@ def check_preflight(
     ``Access-Control-Allow-Headers: *`` covers ``Authorization`` (the standard says it
     must be listed by name); :func:`authorization_note` says so.
     """
-    failed = _check_preflight(status, headers, origin, method, unsafe_headers, credentials)
+    failed = _preflight_failure(status, headers, origin, method, unsafe_headers, credentials)
     return failed._replace(preflight=True) if failed is not None else None
 
 
-def _check_preflight(
+def _preflight_failure(
     status: int,
     headers: Headers,
     origin: str,
