@@ -155,8 +155,9 @@ class RuleTable:
 
     def policy_for(self, rule: Rule) -> Policy | None:
         """The rule's policy; ``None`` for no policy, and for one that cannot be built."""
-        entry = self.entry(rule)
-        return entry if isinstance(entry, Policy) else None
+        found = self._entries.get(id(rule))  # on every response: no call to entry()
+        entry = found[1] if found is not None else self.entry(rule)
+        return entry if entry.__class__ is Policy else None
 
     def error_for(self, rule: Rule | None) -> CorsConfigError | None:
         """The configuration error of ``rule``, if its policy cannot be built."""
