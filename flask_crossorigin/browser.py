@@ -2,9 +2,11 @@
 
 ``flask cors check`` acts out a ``fetch()`` against the app with these. Nothing here
 knows about Flask: a request is a method and a list of ``(name, value)`` headers, a
-response is a status and a :class:`~werkzeug.datastructures.Headers`. Where Chromium
-departs from the standard, the standard is followed and the message says so.
-Failure messages use the words of Chromium's console, so a user can match them.
+response is a status and a :class:`~werkzeug.datastructures.Headers`. The verdict is
+the engines': where all three depart from the standard (``*`` covering
+``Authorization``), the model follows them and a note says what the standard wants.
+``Blocked.message`` uses Chromium's console words; :func:`console_lines` gives each
+engine's.
 """
 
 from __future__ import annotations
@@ -161,10 +163,8 @@ def console_lines(
     observed in this project's browser suite; the other reasons use the wording of the
     engines' own message catalogues. Safari prints its line only outside automation.
     """
+    reason = block_reason(engine, blocked, origin)
     if engine == "firefox":
-        reason = _FIREFOX_REASONS.get(blocked.kind, blocked.message).format(
-            detail=blocked.detail, origin=origin
-        )
         head = (
             "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the "
             f"remote resource at {url}."
@@ -175,14 +175,19 @@ def console_lines(
             lines.append(f"{head} (Reason: CORS request did not succeed). Status code: (null).")
         return lines
     if engine == "safari":
-        reason = _SAFARI_REASONS.get(blocked.kind, blocked.message).format(
-            detail=blocked.detail, origin=origin
-        )
         return [f"{reason} Status code: {status}"]
     return [
         f"Access to fetch at '{url}' from origin '{origin}' has been blocked by CORS policy: "
-        f"{blocked.message}"
+        f"{reason}"
     ]
+
+
+def block_reason(engine: str, blocked: Blocked, origin: str) -> str:
+    """Why ``engine`` blocked, in its own words (the part of its console line that says why)."""
+    reasons = {"firefox": _FIREFOX_REASONS, "safari": _SAFARI_REASONS}.get(engine)
+    if reasons is None or blocked.kind not in reasons:
+        return blocked.message
+    return reasons[blocked.kind].format(detail=blocked.detail, origin=origin)
 
 
 def max_age_note(engine: str, max_age: str | None) -> str | None:

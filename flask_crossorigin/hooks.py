@@ -127,7 +127,7 @@ class Hooks:
         if propagate:
             raise CorsConfigError(str(error), error.problems)
         raise InternalServerError(
-            "The CORS policy of this route cannot be built; the server log says why."
+            "The CORS configuration of this app or route is invalid; the server log says why."
         )
 
     def _preflight_response(self, req: Request, environ: dict[str, Any]) -> Response | None:

@@ -175,9 +175,14 @@ class RuleTable:
         return errors
 
     def resolve_all(self) -> None:
-        """Resolve every rule, and raise every configuration error found, together."""
+        """Resolve every rule, and raise every configuration error found, together.
+
+        ``CORS_*`` keys changed since ``init_app`` read them are one of those errors.
+        """
         self.resolve_new_rules()
-        problems = [
+        late = self._late_config_error()
+        problems = list(late.problems) if late is not None else []
+        problems += [
             problem
             for _rule, entry in self._entries.values()
             if isinstance(entry, CorsConfigError)
@@ -196,13 +201,8 @@ class RuleTable:
         with self._lock:
             if self.ready:
                 return
-            late = self._late_config_keys()
-            if late:
-                self.app_error = CorsConfigError(
-                    f"app.config: {', '.join(late)} set after CrossOrigin(app) read the config, "
-                    "so it would be ignored; set every CORS_* key before CrossOrigin(app) "
-                    "(or cors.init_app(app)) is called"
-                )
+            self.app_error = self._late_config_error()
+            if self.app_error is not None:
                 self.has_errors = True
                 logger.error(
                     "CORS configuration error; every request will answer 500: %s", self.app_error
@@ -212,10 +212,18 @@ class RuleTable:
             self._warn_about_coverage()
             self.ready = True
 
-    def _late_config_keys(self) -> list[str]:
+    def _late_config_error(self) -> CorsConfigError | None:
+        """``CORS_*`` keys set or changed since ``init_app`` read them: they would be ignored."""
         now = {k: v for k, v in self.app.config.items() if k.startswith("CORS_")}
         keys = sorted(set(now) | set(self.config_read))
-        return [k for k in keys if now.get(k, _UNSET) != self.config_read.get(k, _UNSET)]
+        late = [k for k in keys if now.get(k, _UNSET) != self.config_read.get(k, _UNSET)]
+        if not late:
+            return None
+        return CorsConfigError(
+            f"app.config: {', '.join(late)} set after CrossOrigin(app) read the config, "
+            "so it would be ignored; set every CORS_* key before CrossOrigin(app) "
+            "(or cors.init_app(app)) is called"
+        )
 
     def _warn_about_coverage(self) -> None:
         """At the first request: no route has a policy, or a ``resources`` pattern matches none."""

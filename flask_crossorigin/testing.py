@@ -335,7 +335,7 @@ class _Act:
         say = self.result.say
         self.next_step(f"Preflight needed? {'yes' if needed else 'no'}")
         if request.method in browser.SAFELISTED_METHODS:
-            say(f"   - method {request.method} is CORS-safelisted")
+            say(f"   - method {request.method} is CORS-safelisted, so it needs none")
         else:
             say(f"   - method {request.method} is not CORS-safelisted (GET, HEAD, POST)")
         over_total = browser.safelisted_total(request.headers) > browser.MAX_SAFELISTED_TOTAL
@@ -365,7 +365,7 @@ class _Act:
         unsafe: Sequence[str],
     ) -> None:
         result, say = self.result, self.result.say
-        say(f"   blocked: {blocked.message}")
+        say(f"   blocked: {browser.block_reason(result.engine, blocked, request.origin)}")
         for refused in got.refused:
             say(f"   server log: {refused}")
         refusal = got.refused[0].refusal if got.refused else None

@@ -150,3 +150,12 @@ def test_assert_cors_policy_passes_a_good_app_and_names_a_missing_extension(app:
     assert_cors_policy(app)
     with pytest.raises(LookupError, match=r"call CrossOrigin\(app\)"):
         assert_cors_policy(Flask("bare"))
+
+
+def test_assert_cors_policy_names_cors_keys_set_after_init_app() -> None:
+    app = Flask(__name__)
+    CrossOrigin(app)
+    app.config["CORS_ORIGINS"] = [EARTH]
+
+    with pytest.raises(CorsConfigError, match="CORS_ORIGINS set after CrossOrigin"):
+        assert_cors_policy(app)
