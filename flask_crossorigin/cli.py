@@ -42,7 +42,7 @@ def _state() -> CorsState:
 
 
 def _route_methods(methods: object) -> list[str]:
-    """The methods a route serves, without the HEAD and OPTIONS that Flask adds itself."""
+    """The methods a route serves, without HEAD and OPTIONS, as ``flask routes`` shows them."""
     assert isinstance(methods, (set, frozenset))
     return sorted(m for m in methods if m not in ("HEAD", "OPTIONS"))
 
@@ -78,8 +78,12 @@ def _cells(row: dict[str, object]) -> list[str]:
     first = [str(row["rule"]), *([str(row["subdomain"]) or "-"] if "subdomain" in row else [])]
     if not isinstance(policy, dict):
         return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-"]
-    # HEAD goes with GET in Flask and in the policy alike: no need to say so.
-    allowed = [m for m in policy["methods"] if m != "HEAD" or "GET" not in policy["methods"]]
+    # Shown like the Methods column: HEAD goes with GET, and OPTIONS is not listed.
+    allowed = [
+        m
+        for m in policy["methods"]
+        if m != "OPTIONS" and (m != "HEAD" or "GET" not in policy["methods"])
+    ]
     if allowed != methods:
         shown += f" (CORS: {', '.join(allowed)})"
     max_age = policy["max_age"]

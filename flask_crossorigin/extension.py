@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from .options import (
     Layer,
     combination_problems,
     config_options,
+    cors_keys,
     parse_app_layer,
     parse_layer,
     raise_problems,
@@ -114,7 +116,8 @@ class CrossOrigin:
             defaults=defaults,
             resources=resources,
             covers_every_route=names_origins and not any("resources" in layer for layer in layers),
-            config_read={k: v for k, v in app.config.items() if k.startswith("CORS_")},
+            # A copy: a list in app.config changed in place must not change the snapshot too.
+            config_read=copy.deepcopy(cors_keys(app.config)),
         )
         rules.resolve_all()  # before anything changes: a bad configuration leaves the old one
         state = CorsState(rules=rules, hooks=Hooks(app=app, rules=rules))
@@ -184,7 +187,8 @@ def _install(app: Flask, state: CorsState) -> None:
     """
     before = app.before_request_funcs.setdefault(None, [])
     after = app.after_request_funcs.setdefault(None, [])
-    before[:] = [f for f in before if not getattr(f, MISSING_EXTENSION_CHECK, False)]
+    for check in [f for f in before if getattr(f, MISSING_EXTENSION_CHECK, False)]:
+        before.remove(check)  # a blueprint's "no extension" check: it has one now
     previous = app.extensions.get(EXTENSION_KEY)
     if isinstance(previous, CorsState):
         before[before.index(previous.hooks.answer_preflight)] = state.hooks.answer_preflight

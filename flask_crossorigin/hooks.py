@@ -82,7 +82,7 @@ def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal
     prints it on the console, unless the ``flask_crossorigin`` logger is set up to.
     """
     line = refusal_line(endpoint, kind, refusal)
-    logger.info("CORS %s refused for endpoint %r: %s", kind, endpoint, refusal)
+    logger.info("%s", line)
     if app.debug and not (logger.isEnabledFor(logging.INFO) and has_level_handler(logger)):
         app.logger.info("%s", line)
     cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
@@ -109,7 +109,7 @@ class Hooks:
             if error is not None:
                 self._refuse_to_serve(error)  # before the view: no 500 after a side effect
         environ = req.environ
-        if req.method == "OPTIONS" and classify(environ, "OPTIONS") is PREFLIGHT:
+        if classify(environ, req.method) is PREFLIGHT:
             return self._preflight_response(req, environ)
         return None
 
@@ -135,19 +135,25 @@ class Hooks:
         method: str = environ[ENV_REQUEST_METHOD]
         rules = self.rules
         rule = rules.target_rule(req, method.upper())
+        error = rules.request_error(rule) if rule is not None and rules.has_errors else None
+        if error is not None:
+            self._refuse_to_serve(error)  # the route that serves the method is broken
         policy = rules.policy_for(rule) if rule is not None else None
         refusal: Refusal | None
         if policy is None:
-            # No view serves this method here; refuse if the URL itself is covered.
-            # (a URL that redirects is covered by the rule it redirects to)
+            # No view with a policy serves this method here; refuse if the URL is covered
+            # (by a sibling rule, or by the rule a redirecting URL leads to).
             covering = req.url_rule or rules.covering_rule(req)
-            if covering is None or rules.policy_for(covering) is None:
+            if covering is None or not rules.covers_url(covering):
                 return None
             rule = covering
             headers: list[Header] = []
-            refusal = Refusal(
-                "no view with a CORS policy serves this method on this URL", method, "methods"
-            )
+            if TOKEN.fullmatch(method):
+                refusal = Refusal(
+                    "no view with a CORS policy serves this method on this URL", method, "methods"
+                )
+            else:
+                refusal = Refusal("Access-Control-Request-Method is malformed", method, "-")
         else:
             headers, refusal = policy.preflight(
                 environ[ENV_ORIGIN],
@@ -156,7 +162,12 @@ class Hooks:
                 environ.get(ENV_REQUEST_PRIVATE_NETWORK),
             )
         headers.append((VARY, PREFLIGHT_VARY_VALUE))
-        if from_repeated_lines(environ[ENV_ORIGIN], method, environ.get(ENV_REQUEST_HEADERS)):
+        if from_repeated_lines(
+            environ[ENV_ORIGIN],
+            method,
+            environ.get(ENV_REQUEST_HEADERS),
+            environ.get(ENV_REQUEST_PRIVATE_NETWORK),
+        ):
             headers.append(NO_STORE)
         if refusal is not None:
             line = report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
@@ -180,6 +191,9 @@ class Hooks:
         rule = req.url_rule or self.rules.rule_for_response(req)
         policy = self.rules.policy_for(rule) if rule is not None else None
         if policy is None:
+            if method == "OPTIONS" and rule is not None and self.rules.covers_url(rule):
+                # Another rule of this URL has a policy: a cache must tell this apart too.
+                add_vary(response.headers, PREFLIGHT_VARY)
             return response
         headers = response.headers
         # The names present, in one pass: each `name in headers` that misses raises and

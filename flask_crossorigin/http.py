@@ -47,11 +47,6 @@ ENV_REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 ENV_REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 
 
-def is_token(value: str) -> bool:
-    """Whether ``value`` is one RFC 9110 token (a method name, a header name)."""
-    return TOKEN.fullmatch(value) is not None
-
-
 def token_list(value: str) -> list[str] | None:
     """Split a ``#token`` list (``"x-a, x-b"``); ``None`` when an element is not a token.
 
@@ -78,7 +73,12 @@ def is_browser_request_headers(value: str) -> bool:
     )
 
 
-def from_repeated_lines(origin: str | None, method: str | None, headers: str | None) -> bool:
+def from_repeated_lines(
+    origin: str | None,
+    method: str | None,
+    headers: str | None,
+    private_network: str | None = None,
+) -> bool:
     """Whether a CORS request header holds a value that only repeated lines would make.
 
     Two ``Origin`` lines reach a WSGI app as ``"https://evil.com,https://earth.com"``,
@@ -89,6 +89,7 @@ def from_repeated_lines(origin: str | None, method: str | None, headers: str | N
     return (
         (origin is not None and "," in origin)
         or (method is not None and "," in method)
+        or (private_network is not None and "," in private_network)
         or (headers is not None and not is_browser_request_headers(headers))
     )
 

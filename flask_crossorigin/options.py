@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, cast
 
+from .browser import ENGINE_NAMES, MAX_AGE_CAPS
 from .errors import CorsConfigError
 from .http import TOKEN
 from .origins import OriginMatcher, parse_origins
@@ -117,9 +118,6 @@ FLASK_CORS_ONLY = {
 
 #: Fetch, "forbidden method": ``fetch()`` throws before sending one.
 FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
-#: The preflight cache caps, in seconds: a longer ``max_age`` is cut to these.
-ENGINE_MAX_AGE_CAPS = (("Safari", 600), ("Chromium", 7200), ("Firefox", 86400))
-CHROMIUM_MAX_AGE_CAP = 7200
 
 
 # One parser per option: a value in, the parsed value out, or CorsConfigError.
@@ -172,13 +170,15 @@ REGEX_HINTS = re.compile(r"[\\^$()\[\]{}|?]|\.\*|(?<!\+)\+(?!\+)")
 def _parse_allow_headers(value: object) -> AllowHeaders:
     if value == "*":
         return "*"
-    if isinstance(value, (list, tuple)) and not value:
-        return ()  # no request header allowed: a preflight that asks for one is refused
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
+        value = list(value)
+        if not value:
+            return ()  # no request header allowed: a preflight that asks for one is refused
     items = [value] if isinstance(value, (str, re.Pattern)) else value
     if isinstance(items, Iterable):
         for item in items:
             if isinstance(item, re.Pattern) or (
-                isinstance(item, str) and item != "*" and REGEX_HINTS.search(item)
+                isinstance(item, str) and item != "*" and ("*" in item or REGEX_HINTS.search(item))
             ):
                 shown = item.pattern if isinstance(item, re.Pattern) else item
                 raise CorsConfigError(
@@ -224,10 +224,10 @@ def _parse_max_age(value: object) -> int | None:
         )
     if value < 0:
         raise CorsConfigError(f"max_age: {value!r} is negative; give 0 or more seconds, or None")
-    if value > CHROMIUM_MAX_AGE_CAP:  # below it only Safari cuts, which is common and harmless
+    if value > MAX_AGE_CAPS["chromium"]:  # below it only Safari cuts: common and harmless
         exceeded = [
-            f"{engine} caps the preflight cache at {cap} s"
-            for engine, cap in reversed(ENGINE_MAX_AGE_CAPS)
+            f"{ENGINE_NAMES[engine]} caps the preflight cache at {cap} s"
+            for engine, cap in sorted(MAX_AGE_CAPS.items(), key=lambda item: -item[1])
             if value > cap
         ]
         logger.warning("max_age=%d: %s", value, "; ".join(exceeded))
@@ -308,7 +308,10 @@ def raise_problems(problems: list[str]) -> None:
         raise CorsConfigError.collect(problems)
 
 
-def _parse_values(options: Mapping[str, object]) -> tuple[Layer, list[str]]:
+def _parse_values(
+    options: Mapping[str, object], *, config: bool = False
+) -> tuple[Layer, list[str]]:
+    """Each option through its parser; with ``config``, problems name the ``CORS_*`` key."""
     parsed: dict[str, object] = {}
     problems: list[str] = []
     for name, value in options.items():
@@ -316,7 +319,8 @@ def _parse_values(options: Mapping[str, object]) -> tuple[Layer, list[str]]:
             try:
                 parsed[name] = PARSERS[name](value)
             except CorsConfigError as error:
-                problems.extend(error.problems)
+                prefix = f"app.config['CORS_{name.upper()}']: " if config else ""
+                problems.extend(prefix + problem for problem in error.problems)
     return cast(Layer, parsed), problems
 
 
@@ -413,13 +417,14 @@ def parse_resources(value: object) -> Resources:
 # The app level: keyword options and CORS_* keys.
 
 
+def cors_keys(config: Mapping[str, object]) -> dict[str, object]:
+    """The ``CORS_*`` keys of a Flask config, as written."""
+    return {key: value for key, value in config.items() if key.startswith("CORS_")}
+
+
 def config_options(config: Mapping[str, object]) -> dict[str, object]:
     """The ``CORS_*`` keys of a Flask config, by option name."""
-    return {
-        key[len("CORS_") :].lower(): value
-        for key, value in config.items()
-        if key.startswith("CORS_")
-    }
+    return {key[len("CORS_") :].lower(): value for key, value in cors_keys(config).items()}
 
 
 class AppLayer(Layer, total=False):
@@ -432,7 +437,7 @@ def parse_app_layer(options: Mapping[str, object], where: str, *, config: bool =
     """App-level options (keywords, or ``CORS_*`` keys with ``config``), parsed."""
     problems = check_names(options, where, APP_OPTIONS, config=config)
     policy_options = {name: value for name, value in options.items() if name != "resources"}
-    layer, value_problems = _parse_values(policy_options)
+    layer, value_problems = _parse_values(policy_options, config=config)
     problems += value_problems
     parsed = cast(AppLayer, dict(layer))
     if "resources" in options:

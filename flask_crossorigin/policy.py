@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .errors import CorsConfigError
 from .http import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
@@ -81,6 +82,9 @@ class Policy:
     def build(cls, settings: Settings, served_methods: Iterable[str], source: str) -> Policy:
         """Build from settled options (checked for bad combinations by the caller).
 
+        The one combination that would open every origin with credentials is refused
+        here too, whatever the caller checked: it must never reach the wire.
+
         ``served_methods`` are the route's own methods, the default of ``methods``:
         without the HEAD and OPTIONS that Flask adds by itself.
         """
@@ -92,6 +96,8 @@ class Policy:
         credentials = settings["supports_credentials"]
         max_age = settings["max_age"]
         origins = settings["origins"]
+        if credentials and origins.any_origin:
+            raise CorsConfigError(f"{source}: supports_credentials=True with origins='*'")
 
         echo: list[Header] = []
         if credentials:

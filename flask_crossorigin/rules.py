@@ -20,7 +20,7 @@ from werkzeug.routing import RequestRedirect, Rule
 
 from .decorator import DECORATOR_ATTR, lost_decoration, view_options
 from .errors import CorsConfigError
-from .options import Layer, Resources, combination_problems, merge, settle
+from .options import Layer, Resources, combination_problems, cors_keys, merge, settle
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ logger = logging.getLogger("flask_crossorigin")
 Entry: TypeAlias = Policy | CorsConfigError | None
 
 _UNSET = object()
+
+
+def _url_of(rule: Rule) -> tuple[str, str | None, str | None]:
+    return (rule.rule, rule.subdomain, rule.host)
+
 
 #: How many redirects (trailing slash, merge_slashes) a preflight's URL may take.
 MAX_REDIRECTS = 5
@@ -58,6 +63,9 @@ class RuleTable:
     #: The ``CORS_*`` keys as ``init_app`` read them, to catch keys set afterwards.
     config_read: dict[str, object] = field(default_factory=dict)
     _entries: dict[int, tuple[Rule, Entry]] = field(default_factory=dict)
+    #: The URLs (rule, subdomain, host) that some rule with a policy serves: an OPTIONS to
+    #: one is a CORS matter even when the rule that routes it has no policy of its own.
+    _covered_urls: set[tuple[str, str | None, str | None]] = field(default_factory=set)
     #: Some request must be refused with a 500 (a route's policy, or the config, is broken).
     has_errors: bool = False
     #: An error that fails every request: ``CORS_*`` keys changed after ``init_app``.
@@ -125,15 +133,17 @@ class RuleTable:
                 problems = combination_problems(settings, where)
                 if problems:
                     raise CorsConfigError.collect(problems)
-                entry = Policy.build(settings, self._served_methods(rule), source)
+                entry = Policy.build(settings, self.served_methods(rule), source)
         except CorsConfigError as error:
             entry = error
             self.has_errors = True
+        if isinstance(entry, Policy):
+            self._covered_urls.add(_url_of(rule))
         self._entries[id(rule)] = (rule, entry)
         return entry
 
     @staticmethod
-    def _served_methods(rule: Rule) -> list[str]:
+    def served_methods(rule: Rule) -> list[str]:
         """The methods the route serves: not HEAD, nor the OPTIONS that Flask adds by itself.
 
         A route that declares OPTIONS itself serves it (Flask then leaves it to the view).
@@ -153,16 +163,15 @@ class RuleTable:
             logger.error("CORS configuration error; its route will answer 500: %s", entry)
         return entry
 
+    def covers_url(self, rule: Rule) -> bool:
+        """Whether ``rule``'s URL is served with a policy, by ``rule`` or a sibling rule."""
+        return self.policy_for(rule) is not None or _url_of(rule) in self._covered_urls
+
     def policy_for(self, rule: Rule) -> Policy | None:
         """The rule's policy; ``None`` for no policy, and for one that cannot be built."""
         found = self._entries.get(id(rule))  # on every response: no call to entry()
         entry = found[1] if found is not None else self.entry(rule)
         return entry if entry.__class__ is Policy else None
-
-    def error_for(self, rule: Rule | None) -> CorsConfigError | None:
-        """The configuration error of ``rule``, if its policy cannot be built."""
-        found = self._entries.get(id(rule)) if rule is not None else None
-        return found[1] if found is not None and isinstance(found[1], CorsConfigError) else None
 
     def resolve_new_rules(self) -> list[CorsConfigError]:
         """Resolve every rule not seen yet; return the errors instead of stopping at one."""
@@ -184,7 +193,7 @@ class RuleTable:
         problems = list(late.problems) if late is not None else []
         problems += [
             problem
-            for _rule, entry in self._entries.values()
+            for _rule, entry in list(self._entries.values())
             if isinstance(entry, CorsConfigError)
             for problem in entry.problems
         ]
@@ -214,7 +223,7 @@ class RuleTable:
 
     def _late_config_error(self) -> CorsConfigError | None:
         """``CORS_*`` keys set or changed since ``init_app`` read them: they would be ignored."""
-        now = {k: v for k, v in self.app.config.items() if k.startswith("CORS_")}
+        now = cors_keys(self.app.config)
         keys = sorted(set(now) | set(self.config_read))
         late = [k for k in keys if now.get(k, _UNSET) != self.config_read.get(k, _UNSET)]
         if not late:
@@ -227,8 +236,9 @@ class RuleTable:
 
     def _warn_about_coverage(self) -> None:
         """At the first request: no route has a policy, or a ``resources`` pattern matches none."""
-        rules = [rule for rule, _entry in self._entries.values()]
-        if not any(isinstance(entry, Policy) for _rule, entry in self._entries.values()):
+        entries = list(self._entries.values())
+        rules = [rule for rule, _entry in entries]
+        if not any(isinstance(entry, Policy) for _rule, entry in entries):
             logger.warning(
                 "CrossOrigin is installed but no route has a CORS policy, so every "
                 "cross-origin request is refused. Open routes with @cross_origin(...) on a "

@@ -26,9 +26,10 @@ from werkzeug.exceptions import HTTPException
 
 from . import browser
 from .errors import CorsConfigError
+from .hooks import refusal_line
 from .http import REQUEST_HEADERS, REQUEST_METHOD, TOKEN
 from .options import FORBIDDEN_METHODS
-from .origins import SERIALIZED_ORIGIN, normalise_origin
+from .origins import FILE_ORIGIN, SERIALIZED_ORIGIN, normalise_origin
 from .policy import Refusal
 from .signals import cors_refused
 
@@ -100,7 +101,7 @@ class Refused:
 
     def __str__(self) -> str:
         """The server's log line for it."""
-        return f"CORS {self.kind} refused for endpoint {self.endpoint!r}: {self.refusal}"
+        return refusal_line(self.endpoint, self.kind, self.refusal)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def check_header(name: str, value: str) -> tuple[str, str]:
 
 def parse_origin(origin: str) -> str:
     """The page's origin, exactly as a browser serialises it into ``Origin``."""
-    if origin == "null":
+    if origin in ("null", FILE_ORIGIN):
         return origin
     try:
         serialized = normalise_origin(origin)

@@ -401,3 +401,18 @@ def test_answer_to_a_value_only_repeated_lines_make_is_stored_by_no_shared_cache
         for part in line.split(",")
     }
     assert directives & {"no-store", "private"}, response.headers.getlist("Cache-Control")
+
+
+def test_a_repeated_private_network_header_is_answered_no_store() -> None:
+    app = Flask(__name__)
+    app.add_url_rule(
+        "/pn", "pn", cross_origin(origins=EARTH, allow_private_network=True)(lambda: "ok")
+    )
+    CrossOrigin(app)
+    environ = {
+        "HTTP_ORIGIN": EARTH,
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET",
+        "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK": "true,true",
+    }
+    response = app.test_client().options("/pn", environ_overrides=environ)
+    assert response.headers["Cache-Control"] == "no-store"

@@ -456,3 +456,47 @@ def test_every_answer_to_options_on_a_covered_route_carries_the_full_preflight_v
     assert len(vary) == len(set(vary))
     if path == "/own-options":
         assert "accept-encoding" in vary
+
+
+def test_options_on_a_url_whose_sibling_rule_has_a_policy_varies_and_refuses_unserved_methods() -> (
+    None
+):
+    # GET /items has no policy, DELETE /items has one: Flask routes OPTIONS to the GET rule.
+    app = make_app()
+    app.get("/items")(lambda: "list")
+    app.add_url_rule(
+        "/items", "delete", cross_origin(origins=EARTH)(lambda: "gone"), methods=["DELETE"]
+    )
+    client = app.test_client()
+
+    bare = client.options("/items")
+    unserved = client.options("/items", headers=preflight_headers(method="PUT"))
+    served = client.options("/items", headers=preflight_headers(method="DELETE"))
+
+    for response in (bare, unserved, served):
+        assert set(response.headers["Vary"].split(", ")) == set(PREFLIGHT_VARY.split(", "))
+    assert unserved.status_code == 403
+    assert served.status_code == 204
+
+
+def test_preflight_for_a_method_whose_route_cannot_be_built_answers_its_500() -> None:
+    app = Flask(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    CrossOrigin(app, origins=[EARTH], supports_credentials=True, resources="/items")
+    app.get("/items")(lambda: "list")
+    app.add_url_rule(
+        "/items", "delete", cross_origin(origins="*")(lambda: "gone"), methods=["DELETE"]
+    )
+    client = app.test_client()
+
+    assert client.options("/items", headers=preflight_headers(method="DELETE")).status_code == 500
+    assert client.delete("/items", headers={"Origin": EARTH}).status_code == 500
+
+
+def test_malformed_request_method_on_a_covered_url_is_refused_as_malformed() -> None:
+    app = make_app()
+    app.add_url_rule("/items", "items", cross_origin(origins=EARTH)(lambda: "ok"))
+    environ = {"HTTP_ORIGIN": EARTH, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "G\\x01ET"}
+    response = app.test_client().options("/items", environ_overrides=environ)
+    assert response.status_code == 403
+    assert "Access-Control-Request-Method is malformed" in response.get_data(as_text=True)
