@@ -55,10 +55,15 @@ def lost_decoration(view: object, registered: Iterable[object]) -> bool:
     while function is not None and len(chain) < 20:
         chain.append(function)
         function = getattr(function, "__wrapped__", None)
-    known = {id(function) for function in registered} | {id(function) for function in chain}
+    in_chain = {id(function) for function in chain}
+    registered_ids: set[int] | None = None  # only built when the chain does not decide
     for function in chain:
         wrappers = getattr(function, "__dict__", {}).get(WRAPPERS_ATTR)
-        if wrappers and not any(id(wrapper) in known for wrapper in wrappers):
+        if not wrappers or any(id(wrapper) in in_chain for wrapper in wrappers):
+            continue
+        if registered_ids is None:
+            registered_ids = {id(function) for function in registered}
+        if not any(id(wrapper) in registered_ids for wrapper in wrappers):
             return True
     return False
 
