@@ -75,18 +75,20 @@ def refusal_line(endpoint: str | None, kind: str, refusal: Refusal) -> str:
     return f"CORS {kind} refused for endpoint {endpoint!r}: {refusal}"
 
 
-def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> str:
+def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> None:
     """Tell that a CORS request was refused: one INFO line, then ``cors_refused``.
 
     In debug mode (``flask run --debug``) the line also goes to ``app.logger``, which
     prints it on the console, unless the ``flask_crossorigin`` logger is set up to.
+    The line is only formatted when something will show it.
     """
-    line = refusal_line(endpoint, kind, refusal)
-    logger.info("%s", line)
-    if app.debug and not (logger.isEnabledFor(logging.INFO) and has_level_handler(logger)):
-        app.logger.info("%s", line)
-    cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
-    return line
+    logged = logger.isEnabledFor(logging.INFO)
+    if logged:
+        logger.info("%s", refusal_line(endpoint, kind, refusal))
+    if app.debug and not (logged and has_level_handler(logger)):
+        app.logger.info("%s", refusal_line(endpoint, kind, refusal))
+    if cors_refused.receivers:
+        cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +97,8 @@ class Hooks:
 
     app: Flask
     rules: RuleTable
+    #: The app's response class without a default mimetype: a 204 has no body, so no type.
+    answer_class: type[Response]
 
     def answer_preflight(self) -> Response | None:
         """``before_request``: answer a CORS preflight without calling the view or other hooks."""
@@ -134,7 +138,10 @@ class Hooks:
         """The answer to a preflight: 204 with the policy's headers, or 403 and a refusal."""
         method: str = environ[ENV_REQUEST_METHOD]
         rules = self.rules
-        rule = rules.target_rule(req, method.upper())
+        upper = method.upper()
+        rule = req.url_rule
+        if rule is None or rule.methods is None or upper not in rule.methods:
+            rule = rules.target_rule(req, upper)
         error = rules.request_error(rule) if rule is not None and rules.has_errors else None
         if error is not None:
             self._refuse_to_serve(error)  # the route that serves the method is broken
@@ -170,15 +177,16 @@ class Hooks:
         ):
             headers.append(NO_STORE)
         if refusal is not None:
-            line = report_refusal(self.app, rule.endpoint if rule else None, PREFLIGHT, refusal)
+            endpoint = rule.endpoint if rule else None
+            report_refusal(self.app, endpoint, PREFLIGHT, refusal)
             # The reason, for the browser's network panel: the log line's words.
-            return self.app.response_class(
-                line + "\n", status=403, headers=headers, content_type="text/plain; charset=utf-8"
+            return self.answer_class(
+                refusal_line(endpoint, PREFLIGHT, refusal) + "\n",
+                status=403,
+                headers=headers,
+                content_type="text/plain; charset=utf-8",
             )
-        # content_type="" skips the default type (and its costly lookup); no body, so no type.
-        response = self.app.response_class(status=204, headers=headers, content_type="")
-        del response.headers["Content-Type"]
-        return response
+        return self.answer_class(status=204, headers=headers)
 
     def add_headers(self, response: Response) -> Response:
         """``after_request``: add the route's CORS headers to an actual response."""
@@ -234,7 +242,7 @@ class Hooks:
             if kind is ACTUAL:
                 endpoint = rule.endpoint if rule else None
                 report_refusal(self.app, endpoint, request_kind(method), refusal)
-                if from_repeated_lines(origin, None, None):
+                if origin is not None and "," in origin:  # see http.from_repeated_lines
                     headers.add(*NO_STORE)
             return response
         # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
