@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from .errors import CorsConfigError
-from .testing import ENGINES, FetchUsageError, cors_state, fetch, parse_header
+from .testing import ENGINES, Engine, FetchUsageError, cors_state, fetch, parse_header
 
 if TYPE_CHECKING:
     from .extension import CorsState
@@ -167,7 +167,7 @@ def check_command(
             method=method,
             headers=parsed,
             credentials="include" if credentials else "same-origin",
-            browser=engine,  # type: ignore[arg-type]
+            browser=cast("Engine", engine),  # click.Choice(ENGINES) checked it
             expose=expose,
         )
     except FetchUsageError as error:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask
@@ -34,6 +34,7 @@ from .policy import Refusal
 from .signals import cors_refused
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
     from werkzeug.test import TestResponse
 
     from .extension import CorsState
@@ -50,6 +51,16 @@ SHOWN_RESPONSE_HEADERS = ("access-control-", "vary", "location")
 Credentials = Literal["omit", "same-origin", "include"]
 Engine = Literal["chromium", "firefox", "safari"]
 ENGINES = browser.ENGINES
+
+
+class FetchInit(TypedDict, total=False):
+    """The keywords of :func:`fetch` after ``origin``, as ``fetch()``'s ``init`` has them."""
+
+    method: str
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None
+    credentials: Credentials
+    browser: Engine
+    expose: Sequence[str]
 
 
 class FetchUsageError(ValueError):
@@ -652,7 +663,7 @@ class CorsTester:
             )
         return self.app
 
-    def fetch(self, path: str, *, origin: str, **init: Any) -> FetchResult:
+    def fetch(self, path: str, *, origin: str, **init: Unpack[FetchInit]) -> FetchResult:
         """:func:`fetch` against the bound app; the keywords are :func:`fetch`'s."""
         return fetch(self._bound(), path, origin=origin, **init)
 
