@@ -120,8 +120,7 @@ class CrossOrigin:
             config_read=copy.deepcopy(cors_keys(app.config)),
         )
         rules.resolve_all()  # before anything changes: a bad configuration leaves the old one
-        answer_class = type("PreflightAnswer", (app.response_class,), {"default_mimetype": None})
-        state = CorsState(rules=rules, hooks=Hooks(app=app, rules=rules, answer_class=answer_class))
+        state = CorsState(rules=rules, hooks=Hooks(app=app, rules=rules))
         _install(app, state)
 
     def _give_blueprint_policy(self, blueprint: Blueprint, options: CorsOptions) -> None:
