@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Where an app keeps the extension's state: ``app.extensions["crossorigin"]``.
+EXTENSION_KEY = "crossorigin"
 #: The attribute that carries parsed options on a view function or a blueprint.
 OPTIONS_ATTR = "_crossorigin_options"
 #: On an undecorated function: the wrappers made from it, to catch @cross_origin written
@@ -112,7 +114,7 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
 
             @functools.wraps(view)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if "crossorigin" not in _current_extensions():
+                if EXTENSION_KEY not in _current_extensions():
                     raise RuntimeError(_MISSING_EXTENSION.format(name=name))
                 return await view(*args, **kwargs)
 
@@ -121,7 +123,7 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
 
             @functools.wraps(view)
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if "crossorigin" not in _current_extensions():
+                if EXTENSION_KEY not in _current_extensions():
                     raise RuntimeError(_MISSING_EXTENSION.format(name=name))
                 return view(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Flask
 from flask.sansio.blueprints import BlueprintSetupState
 
-from .decorator import OPTIONS_ATTR
+from .decorator import EXTENSION_KEY, OPTIONS_ATTR
 from .errors import CorsConfigError
 from .hooks import Hooks
 from .options import (
@@ -32,8 +32,6 @@ from .rules import RuleTable
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-#: Where an app keeps its :class:`CorsState`.
-EXTENSION_KEY = "crossorigin"
 #: Marks the check that a blueprint with a policy leaves on an app without the extension.
 MISSING_EXTENSION_CHECK = "_crossorigin_missing_extension"
 

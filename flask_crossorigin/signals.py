@@ -4,7 +4,8 @@ Receivers get the app as sender and ``endpoint`` (``None`` when no route matched
 ``kind`` (``"preflight"``, or ``"GET request"`` and the like for an actual request)
 and ``refusal`` (a :class:`~flask_crossorigin.policy.Refusal`: ``rule``, ``value``,
 ``option``). The refusal log line and ``flask cors check`` are built on it; a user can
-count refusals in their metrics::
+count refusals in their metrics (a receiver that raises fails the request, as with
+Flask's own signals, so keep receivers simple)::
 
     from flask_crossorigin import cors_refused
 

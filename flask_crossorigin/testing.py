@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
 from . import browser
+from .decorator import EXTENSION_KEY
 from .errors import CorsConfigError
 from .hooks import refusal_line
 from .http import REQUEST_HEADERS, REQUEST_METHOD, TOKEN
@@ -513,7 +514,7 @@ class _Act:
 
 def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
     """The rule ``request`` reaches when no policy covers it (with the extension installed)."""
-    state: CorsState | None = app.extensions.get("crossorigin")
+    state: CorsState | None = app.extensions.get(EXTENSION_KEY)
     if state is None:
         return None
     server = urlsplit(request.server)
@@ -616,7 +617,7 @@ def fetch(
 
 def cors_state(app: Flask) -> CorsState:
     """The app's CORS state, with every route resolved; raises with every error found."""
-    state: CorsState | None = app.extensions.get("crossorigin")
+    state: CorsState | None = app.extensions.get(EXTENSION_KEY)
     if state is None:
         raise LookupError(
             f"app {app.name!r} has no CrossOrigin extension; call CrossOrigin(app) "
