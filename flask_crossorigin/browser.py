@@ -399,28 +399,22 @@ def check_preflight(
     ``Access-Control-Allow-Headers: *`` covers ``Authorization`` (the standard says it
     must be listed by name); :func:`authorization_note` says so.
     """
-    failed = _preflight_failure(status, headers, origin, method, unsafe_headers, credentials)
-    return failed._replace(preflight=True) if failed is not None else None
-
-
-def _preflight_failure(
-    status: int,
-    headers: Headers,
-    origin: str,
-    method: str,
-    unsafe_headers: Sequence[str],
-    credentials: bool,
-) -> Blocked | None:
     if 300 <= status < 400 and "Location" in headers:
         return Blocked(
-            "Redirect is not allowed for a preflight request.", "-", "preflight-redirect"
+            "Redirect is not allowed for a preflight request.",
+            "-",
+            "preflight-redirect",
+            preflight=True,
         )
     failed = cors_check(headers, origin, credentials)
     if failed is not None:
-        return failed._replace(message=PREFLIGHT_FAILED + failed.message)
+        return failed._replace(message=PREFLIGHT_FAILED + failed.message, preflight=True)
     if not 200 <= status <= 299:
         return Blocked(
-            PREFLIGHT_FAILED + "It does not have HTTP ok status.", "-", "preflight-not-ok"
+            PREFLIGHT_FAILED + "It does not have HTTP ok status.",
+            "-",
+            "preflight-not-ok",
+            preflight=True,
         )
     methods = header_list(headers, "Access-Control-Allow-Methods")
     if methods is None:
@@ -430,6 +424,7 @@ def _preflight_failure(
             "methods",
             "bad-allow-methods",
             _bad_token(headers, "Access-Control-Allow-Methods"),
+            preflight=True,
         )
     allowed_headers = header_list(headers, "Access-Control-Allow-Headers")
     if allowed_headers is None:
@@ -439,6 +434,7 @@ def _preflight_failure(
             "allow_headers",
             "bad-allow-headers",
             _bad_token(headers, "Access-Control-Allow-Headers"),
+            preflight=True,
         )
     if (
         method not in methods
@@ -451,6 +447,7 @@ def _preflight_failure(
             "methods",
             "method-not-allowed",
             method,
+            preflight=True,
         )
     listed = {name.lower() for name in allowed_headers}
     for name in unsafe_headers:
@@ -461,6 +458,7 @@ def _preflight_failure(
                 "allow_headers",
                 "header-not-allowed",
                 name,
+                preflight=True,
             )
     return None
 
