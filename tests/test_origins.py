@@ -107,8 +107,9 @@ def test_origin_check_that_raises_refuses_and_logs_instead_of_500(
     assert "broken_check raised" in caplog.text
 
 
-def test_origin_check_must_return_true_not_just_a_truthy_value() -> None:
-    assert parse_origins(lambda origin: "yes").allows(EARTH) is False
+def test_origin_check_returning_a_truthy_non_bool_refuses_as_a_failed_check() -> None:
+    """A check must return True; "yes" refuses the origin as a failed check (None), not a no."""
+    assert parse_origins(lambda origin: "yes").allows(EARTH) is None
 
 
 def test_pattern_over_a_whole_top_level_domain_logs_a_warning(
