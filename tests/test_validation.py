@@ -353,7 +353,7 @@ def _suggested_pattern(message: str) -> re.Pattern[str]:
 def test_the_pattern_a_regex_string_error_suggests_works_when_pasted(
     written: str, allowed: list[str], refused: list[str]
 ) -> None:
-    """The suggested ``re.compile(...)`` allows what the user meant, not flask-cors's prefix match."""
+    """The suggested ``re.compile(...)`` allows what was meant, not flask-cors's prefix match."""
     with pytest.raises(CorsConfigError) as error:
         cross_origin(origins=written)
     message = str(error.value)
@@ -372,7 +372,7 @@ def test_the_pattern_a_regex_string_error_suggests_works_when_pasted(
 
 
 def test_the_flask_cors_localhost_pattern_stays_refused_with_what_pasting_changes() -> None:
-    """flask-cors's README pattern is refused; the message says flask-cors matched the start only."""
+    """flask-cors's README pattern is refused; the message says it matched only the start."""
     with pytest.raises(CorsConfigError) as error:
         CrossOrigin(Flask(__name__), origins=FLASK_CORS_LOCALHOST)
     message = str(error.value)
