@@ -159,6 +159,12 @@ def normalise_origin(raw: str) -> str:
     """
     if raw in ("null", FILE_ORIGIN):
         return raw
+    if not raw.strip():
+        raise CorsConfigError(
+            f"{_fix(raw)} is empty, as os.environ.get('NAME', '').split(',') gives when the "
+            "variable is unset; leave empty entries out, e.g. "
+            "[o for o in value.split(',') if o.strip()] (an empty list allows no origin)"
+        )
     zoned = _IPV6_ZONE.search(raw)
     if zoned:
         without = raw[: zoned.start()] + f"[{zoned.group(1)}]" + raw[zoned.end() :]
