@@ -80,15 +80,13 @@ def _cells(row: dict[str, object]) -> list[str]:
     policy = row["policy"]
     first = [str(row["rule"]), *([str(row["subdomain"]) or "-"] if "subdomain" in row else [])]
     if not isinstance(policy, dict):
-        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-"]
+        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-", "-", "-"]
     # Shown like the Methods column: HEAD goes with GET, and OPTIONS is not listed.
     allowed = [
         m
         for m in policy["methods"]
         if m != "OPTIONS" and (m != "HEAD" or "GET" not in policy["methods"])
     ]
-    if allowed != methods:
-        shown += f" (CORS: {', '.join(allowed)})"
     max_age = policy["max_age"]
     return [
         *first,
@@ -99,13 +97,15 @@ def _cells(row: dict[str, object]) -> list[str]:
         "yes" if policy["supports_credentials"] else "no",
         "-" if max_age is None else str(max_age),
         policy["expose_headers"] or "-",
+        ", ".join(allowed),
+        policy["allow_headers"] or "-",
     ]
 
 
 def format_table(rows: Sequence[dict[str, object]]) -> str:
     """Aligned columns, as ``flask routes`` prints them."""
     header = ["Rule", "Endpoint", "Methods", "Source", "Origins", "Credentials", "Max-Age"]
-    header.append("Exposed headers")
+    header += ["Exposed headers", "CORS methods", "Allowed headers"]
     if rows and "subdomain" in rows[0]:
         header.insert(1, "Subdomain")
     lines = [header, *(_cells(row) for row in rows)]
