@@ -1,4 +1,4 @@
-"""``testing.fetch`` and ``flask cors check`` build the request a browser builds and say what the app did.
+"""``testing.fetch`` and ``flask cors check`` build the request a browser builds, and tell why.
 
 Paths lose their dot segments, refused redirects are network errors, the API can be
 asked at its real origin, concurrent calls keep to their own requests, the terminal
@@ -123,7 +123,7 @@ def test_check_on_an_unencodable_location_exits_1_without_a_traceback() -> None:
 
 
 def test_redirect_to_the_same_origin_with_its_default_port_keeps_the_origin() -> None:
-    """``http://localhost:80/next`` is the origin already fetched: no Origin: null, no 'null' advice."""
+    """``http://localhost:80/next`` is the same origin: no Origin: null, no 'null' advice."""
     result = fetch(redirecting_app("http://localhost:80/next"), "/go", origin=EARTH)
 
     result.assert_allowed()
@@ -323,11 +323,14 @@ def write_gated_app() -> Flask:
 
 
 def test_write_refused_before_the_view_reads_as_the_servers_refusal() -> None:
-    """A simple POST the server refuses before the view is not "allowed" nor a generic CORS block."""
+    """A simple POST refused before the view is neither "allowed" nor a generic CORS block."""
     app = write_gated_app()
     result = fetch(
-        app, "/launch", origin="https://evil.test", method="POST",
-        headers={"Content-Type": "text/plain"},  # fmt: skip
+        app,
+        "/launch",
+        origin="https://evil.test",
+        method="POST",
+        headers={"Content-Type": "text/plain"},
     )
 
     assert not result.allowed
@@ -341,9 +344,16 @@ def test_write_refused_before_the_view_reads_as_the_servers_refusal() -> None:
 def test_check_prints_the_write_refusal_and_exits_1() -> None:
     """``flask cors check`` says the server refused the write before the view."""
     result = run(
-        write_gated_app(), "check", "/launch", "--origin", "https://evil.test",
-        "--method", "POST", "--header", "Content-Type: application/x-www-form-urlencoded",
-    )  # fmt: skip
+        write_gated_app(),
+        "check",
+        "/launch",
+        "--origin",
+        "https://evil.test",
+        "--method",
+        "POST",
+        "--header",
+        "Content-Type: application/x-www-form-urlencoded",
+    )
 
     assert result.exit_code == 1, result.output
     assert "Refused by the server before the view" in result.output

@@ -315,8 +315,10 @@ class Act:
             for line in got.response.headers.getlist("Set-Cookie"):
                 parsed = parse_set_cookie(line, f"Set-Cookie on {got.method} {got.path}")
                 if parsed is not None:
-                    session = described is not None and parsed.name == described.name
-                    cookies[parsed.name] = replace(parsed, is_session=session)
+                    if described is not None and parsed.name == described.name:
+                        source = f"the session cookie, {parsed.source}"
+                        parsed = replace(parsed, is_session=True, source=source)
+                    cookies[parsed.name] = parsed
         if not cookies:
             return
         engine = browser.ENGINE_NAMES[self.result.engine]

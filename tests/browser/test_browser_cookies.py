@@ -59,8 +59,13 @@ def signed_in(browser: Engine, page: str, api: str) -> bool:
 
 def model_says_it_travels(app: Flask, page: str, api: str, engine: str) -> bool:
     result = model_fetch(
-        app, "/login", method="POST", origin=page, credentials="include",
-        browser=MODEL_ENGINE[engine], base_url=api,  # fmt: skip
+        app,
+        "/login",
+        method="POST",
+        origin=page,
+        credentials="include",
+        browser=MODEL_ENGINE[engine],
+        base_url=api,
     )
     result.assert_allowed()
     names = {note.cookie for note in result.cookies}
@@ -99,7 +104,7 @@ CASES = {
 def test_cookie_model_agrees_with_each_engine_on_a_credentialed_login(
     case: str, browser: Engine, pages: Pages, serve: Callable[[Any], int]
 ) -> None:
-    """Whether the session cookie comes back to /me is what the engine does and what the model says."""
+    """The session cookie comes back to /me in the engine exactly when the model says so."""
     site, config, expected = CASES[case]
     page = pages.c  # http://localhost:<port>
     app = create_api(page, **config)
@@ -113,7 +118,7 @@ def test_cookie_model_agrees_with_each_engine_on_a_credentialed_login(
 def test_partitioned_secure_none_cookie_crosses_sites_in_chromium_and_firefox_as_the_model_says(
     browser: Engine, pages: Pages, serve: Callable[[Any], int]
 ) -> None:
-    """The fix the model gives for a cross-site session cookie works where the model says it does."""
+    """The cross-site fix the model gives works in the engines where it says so."""
     if browser.name == "webkit":
         pytest.skip("WebKitGTK keeps no cross-site cookie; Safari 26.2+ (the model's) keeps CHIPS")
     page = pages.c
