@@ -30,25 +30,30 @@ MODEL_ENGINE = {"chromium": "chromium", "firefox": "firefox", "webkit": "safari"
 
 def create_api(page: str, **session_config: Any) -> Flask:
     app = Flask(__name__)
-    # The browser keeps one cookie jar for the session: each test its own cookie name.
-    app.config.update(SECRET_KEY="dev", SESSION_COOKIE_NAME="c_" + uuid.uuid4().hex[:8])
+    # The browser keeps one cookie jar for the session: each test its own cookie name,
+    # and a path of its own, so no other browser test ever gets these cookies.
+    tag = uuid.uuid4().hex[:8]
+    app.config.update(
+        SECRET_KEY="dev", SESSION_COOKIE_NAME=f"c_{tag}", SESSION_COOKIE_PATH=f"/{tag}/"
+    )
     app.config.update(session_config)
     CrossOrigin(app, origins=[page], supports_credentials=True)
 
-    @app.post("/login")
+    @app.post(f"/{tag}/login")
     def login() -> dict[str, bool]:
         session["user"] = "ada"
         return {"ok": True}
 
-    @app.get("/me")
+    @app.get(f"/{tag}/me")
     def me() -> dict[str, str | None]:
         return {"user": session.get("user")}
 
     return app
 
 
-def signed_in(browser: Engine, page: str, api: str) -> bool:
+def signed_in(browser: Engine, page: str, api: str, app: Flask) -> bool:
     """Log in from ``page``, then ask the API who we are: did the session cookie come back?"""
+    api += app.config["SESSION_COOKIE_PATH"].rstrip("/")
     browser.open(page + "/")
     login = browser.fetch(api + "/login", {"method": "POST", "credentials": "include"})
     assert login["readable"], login
@@ -60,7 +65,7 @@ def signed_in(browser: Engine, page: str, api: str) -> bool:
 def model_says_it_travels(app: Flask, page: str, api: str, engine: str) -> bool:
     result = model_fetch(
         app,
-        "/login",
+        app.config["SESSION_COOKIE_PATH"] + "login",
         method="POST",
         origin=page,
         credentials="include",
@@ -110,7 +115,7 @@ def test_cookie_model_agrees_with_each_engine_on_a_credentialed_login(
     app = create_api(page, **config)
     port = serve(app)
     api = f"http://localhost:{port}" if site == "same" else f"http://127.0.0.1:{port}"
-    did = signed_in(browser, page, api)
+    did = signed_in(browser, page, api, app)
     assert did == expected[browser.name], f"{browser.name} no longer does what 8.3 measured"
     assert model_says_it_travels(app, page, api, browser.name) == did
 
@@ -129,5 +134,5 @@ def test_partitioned_secure_none_cookie_crosses_sites_in_chromium_and_firefox_as
     }
     app = create_api(page, **config)
     api = f"http://127.0.0.1:{serve(app)}"
-    assert signed_in(browser, page, api)
+    assert signed_in(browser, page, api, app)
     assert model_says_it_travels(app, page, api, browser.name)
