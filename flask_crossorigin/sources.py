@@ -102,7 +102,9 @@ class _Slot:
 
 
 def _name(function: object) -> str:
-    return str(getattr(function, "__qualname__", None) or repr(function))
+    """``load_tenants`` or ``Tenants.load``: the qualified name, without ``f.<locals>.``."""
+    name = getattr(function, "__qualname__", None)
+    return str(name).rpartition("<locals>.")[2] if name else repr(function)
 
 
 class OriginSource(DynamicOrigins):
