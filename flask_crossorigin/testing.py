@@ -33,6 +33,7 @@ from .options import FORBIDDEN_METHODS
 from .origins import FILE_ORIGIN, SERIALIZED_ORIGIN, normalise_origin
 from .policy import Refusal
 from .signals import cors_refused
+from .sources import source_problems
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -398,7 +399,11 @@ class _Act:
                 "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
             )
         elif refusal is not None and refusal.option != "-":
-            say(f"   option to change: {refusal.option}: {_fix(refusal.option, refusal.value)}")
+            fix = _source_advice(self.bare.application, request, refusal)
+            if fix is not None:
+                say(f"   to allow it: {fix}")
+            else:
+                say(f"   option to change: {refusal.option}: {_fix(refusal.option, refusal.value)}")
         elif blocked.option != "-":
             value = _blocked_value(request, blocked, unsafe)
             say(f"   option to change: {blocked.option}: {_fix(blocked.option, value)}")
@@ -526,6 +531,22 @@ def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
     return rule.rule if state.rules.policy_for(rule) is None else None
 
 
+def _source_advice(app: Flask, request: FetchRequest, refusal: Refusal) -> str | None:
+    """For an origin refused by a route whose origins come from an ``OriginSource``,
+    the advice that names its loader (the fix is in the user's data, not in ``origins``)."""
+    state: CorsState | None = app.extensions.get(EXTENSION_KEY)
+    if state is None or refusal.option != "origins":
+        return None
+    server = urlsplit(request.server)
+    adapter = app.url_map.bind(server.netloc, url_scheme=server.scheme)
+    try:
+        rule, _args = adapter.match(urlsplit(request.path).path, request.method, return_rule=True)
+    except HTTPException:
+        return None
+    policy = state.rules.policy_for(rule)
+    return policy.origins.advice(refusal.value) if policy is not None else None
+
+
 def _blocked_value(request: FetchRequest, blocked: browser.Blocked, unsafe: Sequence[str]) -> str:
     """The request value a blocked check is about, when the server did not signal one."""
     if blocked.option == "methods":
@@ -636,9 +657,18 @@ def assert_cors_policy(app: Flask) -> None:
     :raises CorsConfigError: listing every route whose policy cannot be built.
     :raises LookupError: the app has no ``CrossOrigin`` extension.
 
+    An ``OriginSource`` is loaded once (without a ``key`` function only); a loader
+    that raises, returns junk or returns invalid entries is reported too.
+
     .. versionadded:: 0.2.0
     """
-    cors_state(app)
+    state = cors_state(app)
+    problems = source_problems(
+        policy.origins if policy is not None else None
+        for policy in map(state.rules.policy_for, app.url_map.iter_rules())
+    )
+    if problems:
+        raise CorsConfigError.collect(problems)
 
 
 class CorsTester:
