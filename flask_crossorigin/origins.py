@@ -242,8 +242,9 @@ class OriginMatcher:
         """
         if self.any_origin or origin in self.exact:
             return True
-        if not (self.subdomains or self.regexes or self.checks or self.sources):
-            return False
+        if not (self.subdomains or self.regexes or self.checks):
+            # A source validates the raw value itself before probing its patterns.
+            return self._ask_sources(origin) if self.sources else False
         if len(origin) > MAX_ORIGIN_LENGTH or not (
             SERIALIZED_ORIGIN.fullmatch(origin) or origin == FILE_ORIGIN
         ):
@@ -263,6 +264,9 @@ class OriginMatcher:
                     getattr(check, "__qualname__", repr(check)),
                     origin[:80],
                 )
+        return self._ask_sources(origin) if self.sources else False
+
+    def _ask_sources(self, origin: str) -> bool | None:
         undecided = False
         for source in self.sources:
             answer = source.allows(origin)
