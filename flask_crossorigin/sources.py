@@ -123,7 +123,7 @@ class OriginSource(DynamicOrigins):
         ``request.host``, say); ``load`` then receives the key.
     :param max_keys: how many keys' sets a worker keeps (least recently used dropped).
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     def __init__(
