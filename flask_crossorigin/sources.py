@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from flask import request
+from flask import Request, request
 
 from .errors import CorsConfigError
 from .origins import (
@@ -168,6 +168,13 @@ class OriginSource(DynamicOrigins):
             slot.loading = None  # the thread that ran it does not exist in this process
         self._key_failing = False
 
+    def __copy__(self) -> OriginSource:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> OriginSource:
+        # One live cache per source: a copy (of a config snapshot, say) is the source itself.
+        return self
+
     def __repr__(self) -> str:
         keyed = f", key={_name(self.key)}" if self.key is not None else ""
         return f"OriginSource({_name(self.load)}, ttl={self.ttl:g}{keyed})"
@@ -192,7 +199,7 @@ class OriginSource(DynamicOrigins):
             if self.key is None:
                 key = None
             else:
-                key = self._request_key()
+                key = self._key_of(request)
                 if key is None:
                     return None
         slots = self._slots
@@ -206,10 +213,18 @@ class OriginSource(DynamicOrigins):
         current = slot.current
         return None if current is None else current.allows(origin)
 
-    def _request_key(self) -> Hashable:
+    def allows_environ(self, origin: str, environ: dict[str, Any]) -> bool | None:
+        """:meth:`allows` for a caller that has a WSGI environ but no request context
+        (Engine.io's origin check): the key function gets a ``Request`` built on it."""
+        if self.key is None:
+            return self.allows(origin, key=None)
+        key = self._key_of(Request(environ))
+        return None if key is None else self.allows(origin, key=key)
+
+    def _key_of(self, current: Any) -> Hashable:
         assert self.key is not None
         try:
-            key = self.key(request)
+            key = self.key(current)
         except Exception:
             if not self._key_failing:
                 self._key_failing = True

@@ -11,7 +11,8 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import pytest
-from flask import Flask, Request
+from flask import Blueprint, Flask, Request
+from werkzeug.test import EnvironBuilder
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, OriginSource, cross_origin
 from flask_crossorigin.cli import cors_cli
@@ -186,6 +187,33 @@ def test_source_works_in_a_decorator_and_a_resources_entry() -> None:
     for path in ("/api/x", "/view"):
         got = client.get(path, headers={"Origin": VENUS})
         assert got.headers["Access-Control-Allow-Origin"] == VENUS
+
+
+def test_source_works_in_a_blueprint_policy_and_the_cors_origins_key() -> None:
+    """A blueprint policy and CORS_ORIGINS take a source like any origins value."""
+    source = OriginSource(Loader(VENUS))
+    app = Flask("keyed")
+    app.config["CORS_ORIGINS"] = source
+    cors = CrossOrigin(app)
+    shop = Blueprint("shop", __name__)
+
+    @shop.get("/shop")
+    def shop_view() -> str:
+        return "shop"
+
+    cors.init_app(shop, origins=OriginSource(Loader(EARTH)))
+    app.register_blueprint(shop)
+
+    @app.get("/app")
+    def app_view() -> str:
+        return "app"
+
+    client = app.test_client()
+    assert client.get("/app", headers={"Origin": VENUS}).headers["Access-Control-Allow-Origin"]
+    assert client.get("/shop", headers={"Origin": EARTH}).headers["Access-Control-Allow-Origin"]
+    assert (
+        "Access-Control-Allow-Origin" not in client.get("/shop", headers={"Origin": VENUS}).headers
+    )
 
 
 def test_empty_load_is_a_good_load_that_allows_nothing(caplog: pytest.LogCaptureFixture) -> None:
@@ -491,6 +519,17 @@ def test_key_can_be_given_without_a_request_context() -> None:
     source = OriginSource(loader, key=host_key)
     assert source.allows("https://a.shop", key="a.saas.test") is True
     assert source.allows("https://a.shop", key="b.saas.test") is False
+
+
+def test_key_is_read_from_a_wsgi_environ_outside_a_request_context() -> None:
+    """allows_environ builds the request the key function reads from a bare WSGI environ."""
+    loader = Loader()
+    loader.origins = tenant_origins
+    source = OriginSource(loader, key=host_key)
+    environ = EnvironBuilder(base_url="http://a.saas.test").get_environ()
+    assert source.allows_environ("https://a.shop", environ) is True
+    assert source.allows_environ("https://b.shop", environ) is False
+    assert OriginSource(Loader(VENUS)).allows_environ(VENUS, environ) is True
 
 
 def test_least_recently_used_key_is_dropped_beyond_max_keys() -> None:
