@@ -495,9 +495,9 @@ def source_problems(matchers: Iterable[OriginMatcher | None]) -> list[str]:
 # last label starts with a letter, so no IPv4 shorthand, no default port) needs no
 # normalising: a table of 100,000 tenants then validates in a fraction of a second.
 _ALREADY_SERIALISED = re.compile(
-    r"(?:https://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}"
+    r"(?:https://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?::(?!443$)[1-9][0-9]{0,4})?"
-    r"|http://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}"
+    r"|http://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?::(?!80$)[1-9][0-9]{0,4})?)"
 )
 

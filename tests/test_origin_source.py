@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, Request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, OriginSource, cross_origin
@@ -450,6 +452,10 @@ def test_invalid_entry_is_skipped_with_one_warning_and_the_rest_still_work(
         "https://earth.com.",
         "https://-a.com",
         "https://a..com",
+        "https://a.com-",
+        "https://a.c",
+        "http://a.b:65536",
+        "http://a.b:65535",
         "https://Earth.com",
     ],
 )
@@ -460,6 +466,26 @@ def test_entry_from_a_source_is_normalised_exactly_as_a_configured_origin(entry:
     except CorsConfigError:
         expected = None
     assert _validate(entry)[0] == expected
+
+
+@given(
+    st.builds(
+        lambda scheme, star, host, port: f"{scheme}://{star}{host}{port}",
+        st.sampled_from(["http", "https", "HTTPS", "ftp"]),
+        st.sampled_from(["", "*."]),
+        st.text(alphabet="ab0-.Z", min_size=1, max_size=12),
+        st.sampled_from(["", ":80", ":443", ":0", ":08080", ":65536", ":1"]),
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_fast_path_never_disagrees_with_normalise_origin(entry: str) -> None:
+    """Whatever the entry, a source keeps it only in the form normalise_origin gives."""
+    try:
+        expected: str | None = normalise_origin(entry)
+    except CorsConfigError:
+        expected = None
+    got = _validate(entry)[0]
+    assert got is None or got == expected
 
 
 def test_hundred_thousand_entries_load_in_bounded_time_and_are_logged(
