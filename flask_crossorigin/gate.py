@@ -146,7 +146,13 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
         state = app.extensions.get(EXTENSION_KEY)
         defaults = state.rules.defaults if state is not None else {}
         if "origins" in defaults:
-            refusal = origin_refusal(defaults["origins"], origin)
+            origins = defaults["origins"]
+            if origins.sources and environ is not None:
+                # A source's key function reads the request (its Host, say).
+                with app.request_context(environ):
+                    refusal = origin_refusal(origins, origin)
+            else:
+                refusal = origin_refusal(origins, origin)
         else:
             refusal = Refusal("the app level names no origins", origin, "origins")
         if refusal is None:

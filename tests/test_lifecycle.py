@@ -277,3 +277,41 @@ def test_raising_receiver_never_turns_a_refusal_into_a_500_and_is_logged_once_pe
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 2  # one per streak
     assert heard == ["preflight"] * 5 + ["write", "preflight", "preflight"]
+
+
+# A refusal that a failing check caused may pass next time: no cache may keep it.
+
+
+def test_refusal_by_a_source_that_cannot_decide_is_answered_no_store() -> None:
+    from flask_crossorigin import OriginSource
+
+    def load_tenants() -> list[str]:
+        raise ConnectionError("database down")
+
+    app = new_app()
+    CrossOrigin(app, origins=OriginSource(load_tenants))
+
+    @app.post("/x")
+    def x() -> str:
+        return "x"
+
+    answer = preflight(app, "/x", "POST")
+    assert answer.status_code == 403
+    assert answer.headers["Cache-Control"] == "no-store"
+    write = app.test_client().post("/x", headers={"Origin": EARTH})
+    assert write.status_code == 403
+    assert write.headers["Cache-Control"] == "no-store"
+
+
+def test_socketio_origins_asks_a_keyed_source_with_the_handshake_host() -> None:
+    from flask_crossorigin import OriginSource, socketio_origins
+
+    tenants = {"a.mars.test": [EARTH], "b.mars.test": [VENUS]}
+    source = OriginSource(lambda host: tenants[host], key=lambda request: request.host)
+    app = new_app()
+    CrossOrigin(app, origins=source)
+    allowed = socketio_origins(app)
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "a.mars.test", "REQUEST_METHOD": "GET"}
+    assert allowed(EARTH, environ)
+    assert not allowed(VENUS, environ)
+    assert allowed(VENUS, {**environ, "HTTP_HOST": "b.mars.test"})

@@ -24,7 +24,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ..decorator import EXTENSION_KEY
+from ..errors import CorsConfigError
 from ..http import TOKEN
+from ..sources import source_problems
 from ._cookies import CookieNote
 from ._request import (
     ENGINES,
@@ -138,12 +140,21 @@ def assert_cors_policy(app: Flask) -> None:
     A one-line test (``assert_cors_policy(create_app())``) that keeps a route added
     after ``init_app`` with a policy that cannot be built from reaching production.
 
+    An ``OriginSource`` is loaded once (without a ``key`` function only); a loader
+    that raises, returns junk or returns invalid entries is reported too.
+
     :raises CorsConfigError: listing every route whose policy cannot be built.
     :raises LookupError: the app has no ``CrossOrigin`` extension.
 
     .. versionadded:: 0.2.0
     """
-    cors_state(app)
+    state = cors_state(app)
+    problems = source_problems(
+        policy.origins if policy is not None else None
+        for policy in map(state.rules.policy_for, app.url_map.iter_rules())
+    )
+    if problems:
+        raise CorsConfigError.collect(problems)
 
 
 class CorsTester:

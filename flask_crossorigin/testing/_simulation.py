@@ -31,6 +31,8 @@ from ._request import DEFAULT_PORTS, FetchRequest, origin_of, remove_dot_segment
 from ._transcript import Exchange, FetchResult, Refused
 
 if TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
     from ..hooks import CorsState
     from ..policy import Refusal
 
@@ -236,8 +238,12 @@ class Act:
                 "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
             )
         elif refusal is not None and refusal.option != "-":
-            fix = fix_for(refusal.option, refusal.value, request)
-            say(f"   option to change: {refusal.option}: {fix}")
+            advice = _source_advice(self.bare.application, request, refusal)
+            if advice is not None:
+                say(f"   to allow it: {advice}")
+            else:
+                fix = fix_for(refusal.option, refusal.value, request)
+                say(f"   option to change: {refusal.option}: {fix}")
         elif blocked is not None and blocked.option != "-":
             value = _blocked_value(request, blocked, unsafe)
             fix = fix_for(blocked.option, value, request, blocked.kind)
@@ -438,8 +444,8 @@ class Act:
         return host == api_host or routed
 
 
-def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
-    """The rule ``request`` reaches when no policy covers it (with the extension installed)."""
+def _reached_rule(app: Flask, request: FetchRequest) -> tuple[CorsState, Rule] | None:
+    """The app's state and the rule ``request`` reaches (with the extension installed)."""
     state: CorsState | None = app.extensions.get(EXTENSION_KEY)
     if state is None:
         return None
@@ -448,8 +454,28 @@ def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
     try:
         rule, _args = adapter.match(urlsplit(request.path).path, request.method, return_rule=True)
     except HTTPException:
-        return None  # a redirect, a 404 or a 405: not a route without a policy
+        return None  # a redirect, a 404 or a 405: no one route
+    return state, rule
+
+
+def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
+    """The rule ``request`` reaches when no policy covers it."""
+    reached = _reached_rule(app, request)
+    if reached is None:
+        return None
+    state, rule = reached
     return rule.rule if state.rules.policy_for(rule) is None else None
+
+
+def _source_advice(app: Flask, request: FetchRequest, refusal: Refusal) -> str | None:
+    """For an origin refused by a route whose origins come from an ``OriginSource``, the
+    advice that names its loader: the fix is in the user's data, not in ``origins``."""
+    reached = _reached_rule(app, request) if refusal.option == "origins" else None
+    if reached is None:
+        return None
+    state, rule = reached
+    policy = state.rules.policy_for(rule)
+    return policy.origins.advice(refusal.value) if policy is not None else None
 
 
 def _blocked_value(request: FetchRequest, blocked: browser.Blocked, unsafe: Sequence[str]) -> str:
