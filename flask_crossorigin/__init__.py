@@ -2,20 +2,29 @@
 
 ``CrossOrigin(app)`` installs the hooks, ``@cross_origin(...)`` gives a view its own
 policy, ``CorsConfigError`` is raised for a configuration a browser would reject, and
-``cors_refused`` is sent for every refused request.
+``cors_refused`` is sent for every refused request. ``OriginSource`` gives origins
+that change at run time.
 """
 
-from .decorator import cross_origin
+from .decorator import cross_origin, exempt_writes
 from .errors import CorsConfigError
 from .extension import CrossOrigin
+from .gate import socketio_origins
 from .options import AppOptions, CorsOptions
-from .signals import cors_refused
+from .policy import Refusal
+from .signals import Kind, cors_refused
+from .sources import OriginSource
 
 __all__ = [
     "AppOptions",
     "CorsConfigError",
     "CorsOptions",
     "CrossOrigin",
+    "Kind",
+    "OriginSource",
+    "Refusal",
     "cors_refused",
     "cross_origin",
+    "exempt_writes",
+    "socketio_origins",
 ]

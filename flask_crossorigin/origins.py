@@ -242,6 +242,44 @@ def normalise_origin(raw: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
+class DynamicOrigins:
+    """Origins known only at run time (:class:`~flask_crossorigin.OriginSource`).
+
+    Defined here so that matching can consult one without this module importing it.
+    """
+
+    def allows(self, origin: str) -> bool | None:
+        """True, False, or None when it cannot decide now (refused, not to be cached)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def advice(self, origin: str) -> str:
+        raise NotImplementedError
+
+
+def matches_subdomain(subdomains: frozenset[tuple[str, str, str]], origin: str) -> bool:
+    """Whether a serialised ``origin`` falls under one of ``subdomains``' patterns.
+
+    Each pattern is ``(scheme, base host, port)``; the request's host is probed once per
+    label, so the cost does not grow with the number of patterns. ``origin`` must already
+    match :data:`SERIALIZED_ORIGIN`.
+    """
+    scheme, _, hostport = origin.partition("://")
+    host, port = hostport, ""
+    if not hostport.endswith("]"):
+        head, sep, tail = hostport.rpartition(":")
+        if sep:
+            host, port = head, tail
+    labels = host.split(".")
+    if all(labels):
+        for i in range(1, len(labels)):
+            if (scheme, ".".join(labels[i:]), port) in subdomains:
+                return True
+    return False
+
+
 # Public suffixes: a "*." pattern on one lets in sites that anyone can register.
 
 #: Multi-label public suffixes that origins are commonly written under, used when the
@@ -522,6 +560,23 @@ def _time_match(regex: re.Pattern[str], origin: str) -> float:
     return time.perf_counter() - started
 
 
+def _length_bound(regex: re.Pattern[str], sre: Any, parsed: Any, risky: list[Any]) -> int:
+    """The longest origin ``regex`` is run on: below the shortest crafted one that is slow."""
+    bound = MAX_ORIGIN_LENGTH
+    for target in risky:
+        count = 1
+        while count <= MAX_ORIGIN_LENGTH:
+            attacks = _attacks(sre, parsed, target, count)
+            if not attacks or min(map(len, attacks)) > bound:
+                break
+            shortest_slow = _shortest_slow(regex, attacks)
+            if shortest_slow is not None:
+                bound = min(bound, shortest_slow - 1)
+                break
+            count = count + 1 if count < 48 else count * 5 // 4
+    return bound
+
+
 @dataclass(frozen=True)
 class Backtracking:
     """What start-up found about a pattern that can backtrack exponentially."""
@@ -546,27 +601,15 @@ def backtracking(regex: re.Pattern[str]) -> Backtracking | None:
     if key in _backtracking_seen:
         return _backtracking_seen[key]
     result = None
-    parser = _sre_parser()
     try:
+        parser = _sre_parser()
         sre = _sre_opcodes(parser)
         parsed = parser.parse(regex.pattern, regex.flags)
         risky = _risky_repeats(sre, parsed, bool(regex.flags & re.IGNORECASE))
-    except Exception:  # pragma: no cover - a future parser with another shape
-        risky = []
-    if risky:
-        bound = MAX_ORIGIN_LENGTH
-        for target in risky:
-            count = 1
-            while count <= MAX_ORIGIN_LENGTH:
-                attacks = _attacks(sre, parsed, target, count)
-                if not attacks or min(map(len, attacks)) > bound:
-                    break
-                shortest_slow = _shortest_slow(regex, attacks)
-                if shortest_slow is not None:
-                    bound = min(bound, shortest_slow - 1)
-                    break
-                count = count + 1 if count < 48 else count * 5 // 4
-        result = Backtracking(max_length=bound)
+        if risky:
+            result = Backtracking(max_length=_length_bound(regex, sre, parsed, risky))
+    except Exception:  # pragma: no cover - a future parser with another shape: skip the check
+        result = None
     _backtracking_seen[key] = result
     return result
 
@@ -645,8 +688,9 @@ class OriginMatcher:
     ``exact`` is a set lookup, and ``subdomains`` holds ``(scheme, base host, port)``
     for each ``scheme://*.base[:port]`` pattern, probed once per label of the
     request's host. ``regexes`` (full-matched) and ``checks`` (user callables) are
-    tried in turn, so their number does count. A matcher with none of these allows
-    nothing (``origins=[]``).
+    tried in turn, so their number does count. ``sources`` (origins loaded at run
+    time) are asked last, each at the cost of a set lookup. A matcher with none of
+    these allows nothing (``origins=[]``).
     """
 
     any_origin: bool = False
@@ -654,6 +698,7 @@ class OriginMatcher:
     subdomains: frozenset[tuple[str, str, str]] = frozenset()
     regexes: tuple[re.Pattern[str], ...] = ()
     checks: tuple[OriginCheck, ...] = ()
+    sources: tuple[DynamicOrigins, ...] = ()
     #: Each regex with the longest origin it is run on (see :func:`backtracking`).
     _bounded: tuple[tuple[re.Pattern[str], int], ...] = field(init=False, repr=False, compare=False)
     _checked: tuple[CheckedCallable, ...] = field(init=False, repr=False, compare=False)
@@ -670,7 +715,9 @@ class OriginMatcher:
         object.__setattr__(self, "_bounded", tuple(bounded))
         object.__setattr__(self, "_checked", checked)
         object.__setattr__(
-            self, "_open_ended", bool(self.subdomains or self.regexes or self.checks)
+            self,
+            "_open_ended",
+            bool(self.subdomains or self.regexes or self.checks or self.sources),
         )
 
     @property
@@ -686,36 +733,37 @@ class OriginMatcher:
         described += sorted(f"{s}://*.{h}" + (f":{p}" if p else "") for s, h, p in self.subdomains)
         described += [f"re.compile({r.pattern!r})" for r in self.regexes]
         described += [c.name for c in self._checked]
+        described += [source.describe() for source in self.sources]
         return described
+
+    def advice(self, origin: str) -> str | None:
+        """What to change so that ``origin`` is allowed, when a source decides it."""
+        if self.sources:
+            return " or ".join(source.advice(origin) for source in self.sources)
+        return None
 
     def allows(self, origin: str) -> bool | None:
         """Whether ``origin`` (the raw header value) is allowed.
 
-        ``True``: allowed. ``False``: refused. ``None``: refused because a callable
-        failed (raised, or returned a non-bool); the failure may be transient, so the
-        refusal must not be cached (``Cache-Control: no-store``). A failing callable
-        never turns into a 500 or into an open door.
+        ``True``: allowed. ``False``: refused. ``None``: refused because a check
+        failed (a callable raised or returned a non-bool, or a source could not decide:
+        no good load yet); the failure may be transient, so the refusal must not be
+        cached (``Cache-Control: no-store``). A failing callable never turns into a 500
+        or into an open door.
         """
         if self.any_origin or origin in self.exact:
             return True
         if not self._open_ended:
             return False
+        if not (self.subdomains or self.regexes or self.checks):
+            # A source validates the raw value itself before probing its patterns.
+            return self._ask_sources(origin)
         if len(origin) > MAX_ORIGIN_LENGTH or not (
             SERIALIZED_ORIGIN.fullmatch(origin) or origin == FILE_ORIGIN
         ):
             return False
-        if self.subdomains:
-            scheme, _, hostport = origin.partition("://")
-            host, port = hostport, ""
-            if not hostport.endswith("]"):
-                head, sep, tail = hostport.rpartition(":")
-                if sep:
-                    host, port = head, tail
-            labels = host.split(".")
-            if all(labels):
-                for i in range(1, len(labels)):
-                    if (scheme, ".".join(labels[i:]), port) in self.subdomains:
-                        return True
+        if self.subdomains and matches_subdomain(self.subdomains, origin):
+            return True
         for regex, max_length in self._bounded:
             if len(origin) <= max_length and regex.fullmatch(origin):
                 return True
@@ -725,7 +773,19 @@ class OriginMatcher:
             if verdict:
                 return True
             failed = failed or verdict is None
-        return None if failed else False
+        answer = self._ask_sources(origin) if self.sources else False
+        if answer:
+            return True
+        return None if failed or answer is None else False
+
+    def _ask_sources(self, origin: str) -> bool | None:
+        undecided = False
+        for source in self.sources:
+            answer = source.allows(origin)
+            if answer:
+                return True
+            undecided = undecided or answer is None
+        return None if undecided else False
 
 
 def parse_origins(value: object) -> OriginMatcher:
@@ -737,7 +797,7 @@ def parse_origins(value: object) -> OriginMatcher:
     if value == "*":
         return OriginMatcher(any_origin=True)
     items: list[object]
-    if isinstance(value, (str, re.Pattern)) or callable(value):
+    if isinstance(value, (str, re.Pattern, DynamicOrigins)) or callable(value):
         items = [value]
     elif isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
         items = list(value)
@@ -752,8 +812,12 @@ def parse_origins(value: object) -> OriginMatcher:
     subdomains: set[tuple[str, str, str]] = set()
     regexes: list[re.Pattern[str]] = []
     checks: list[OriginCheck] = []
+    sources: list[DynamicOrigins] = []
     problems: list[str] = []
     for item in others:
+        if isinstance(item, DynamicOrigins):
+            sources.append(item)
+            continue
         try:
             _add_origin(item, exact, subdomains, regexes, checks, warn=not star)
         except CorsConfigError as error:
@@ -767,6 +831,7 @@ def parse_origins(value: object) -> OriginMatcher:
                 subdomains=frozenset(subdomains),
                 regexes=tuple(regexes),
                 checks=tuple(checks),
+                sources=tuple(sources),
             ).describe()
             logger.warning(
                 "origins lists '*', which allows every origin, beside %s: those are "
@@ -779,6 +844,7 @@ def parse_origins(value: object) -> OriginMatcher:
         subdomains=frozenset(subdomains),
         regexes=tuple(regexes),
         checks=tuple(checks),
+        sources=tuple(sources),
     )
 
 

@@ -185,7 +185,16 @@ def test_signal_sample_counts_refusals() -> None:
     module = sample("signal_handler")
     response = preflight(module.app, "/oxygen-data", origin="https://venus.com", method="POST")
     assert response.status_code == 403
-    assert module.refused == {("origins", "https://venus.com"): 1}
+    assert module.refused == {("preflight", "origins"): 1}
+
+
+def test_signal_sample_memory_stays_bounded_whatever_origins_clients_send() -> None:
+    module = sample("signal_handler")
+    module.refused.clear()
+    for i in range(3000):
+        origin = f"https://{'v' * 1000}{i}.com"
+        preflight(module.app, "/oxygen-data", origin=origin, method="POST")
+    assert module.refused == {("preflight", "origins"): 3000}
 
 
 def test_refusal_lines_reach_the_console_in_debug_mode() -> None:
@@ -347,3 +356,33 @@ def test_the_two_commands_are_written_out(path: str) -> None:
 
 def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert f"\n{README_COMMANDS[1]}\n" in (ROOT / ".ci" / "run").read_text()
+
+
+# Origins that change at run time
+
+
+def test_origin_sources_page_doctests_pass() -> None:
+    """The page's doctests (refresh, describe, a key asked outside a request) pass."""
+    run_doctests("origin_sources.rst", {})
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "status", "allowed"),
+    [
+        ("acme.saas.example", "https://shop.acme.example", 200, True),
+        ("acme.saas.example", "https://api.acme.example", 200, True),
+        ("acme.saas.example", "https://globex.example", 200, False),
+        ("globex.saas.example", "https://globex.example", 200, True),
+        ("made-up.example", "https://globex.example", 400, False),
+    ],
+)
+def test_tenant_hosts_sample_allows_each_tenant_its_own_origins(
+    host: str, origin: str, status: int, allowed: bool
+) -> None:
+    """Each host gets its tenant's origins; a host outside TRUSTED_HOSTS is a 400."""
+    app = sample("tenant_hosts").app
+    response = app.test_client().get(
+        "/api/orders", base_url=f"http://{host}", headers={"Origin": origin}
+    )
+    assert response.status_code == status
+    assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
