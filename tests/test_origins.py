@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import re
@@ -484,3 +485,36 @@ def test_with_publicsuffixlist_installed_every_listed_suffix_is_warned_about(
         parse_origins("https://*.gov.pl")
     (warning,) = _warnings(caplog)
     assert "public suffix 'gov.pl'" in warning
+
+
+@pytest.mark.parametrize(
+    "check", [Tenants(), lambda origin: {"tenant": "earth"}], ids=["raises", "returns-a-record"]
+)
+def test_refusals_of_a_failing_callable_are_not_to_be_cached(check: object) -> None:
+    """The hooks answer allows() None with ``Cache-Control: no-store``: the failure may pass."""
+    app = make_app(origins=check)
+    app.add_url_rule("/x", "x", lambda: "x", methods=["GET", "PUT"])
+    client = app.test_client()
+    preflight = client.options("/x", headers=preflight_headers(method="PUT"))
+    assert preflight.status_code == 403
+    assert preflight.headers.get("Cache-Control") == "no-store"
+    actual = client.get("/x", headers={"Origin": EARTH})
+    assert "Access-Control-Allow-Origin" not in actual.headers
+    assert "no-store" in actual.headers.get("Cache-Control", "")
+
+
+def test_the_origin_the_empty_app_level_warning_suggests_opens_the_app_when_pasted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The warning's ``CORS_ORIGINS=[...]``, pasted into the config, opens every route to it."""
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        make_app(origins=[])
+    found = re.search(r"CORS_ORIGINS=(\[[^\]]+\])", _warnings(caplog)[0])
+    assert found is not None
+    app = Flask("mars")
+    app.config["CORS_ORIGINS"] = ast.literal_eval(found[1])
+    app.add_url_rule("/x", "x", lambda: "x")
+    CrossOrigin(app)
+    origin = app.config["CORS_ORIGINS"][0]
+    response = app.test_client().get("/x", headers={"Origin": origin})
+    assert response.headers["Access-Control-Allow-Origin"] == origin
