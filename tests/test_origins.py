@@ -518,3 +518,29 @@ def test_the_origin_the_empty_app_level_warning_suggests_opens_the_app_when_past
     origin = app.config["CORS_ORIGINS"][0]
     response = app.test_client().get("/x", headers={"Origin": origin})
     assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+def test_the_rewrite_the_backtracking_warning_suggests_allows_long_subdomains_unbounded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``([a-z0-9-]+\\.)*`` for ``([a-z0-9-]+\\.?)+``: no warning, no bound, the same origins."""
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        matcher = parse_origins(re.compile(r"https://([a-z0-9-]+\.)+earth\.com"))
+    assert _warnings(caplog) == []
+    assert matcher.allows("https://staging.tenant-one.eu.earth.com") is True
+    started = time.perf_counter()
+    assert matcher.allows("https://" + "a" * 200 + ".earth.co") is False
+    assert time.perf_counter() - started < 0.05
+
+
+def test_the_bool_the_non_bool_error_suggests_makes_the_callable_work(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The ERROR says to return ``bool(match)``; so wrapped, the check allows and refuses."""
+    pattern = re.compile(r"https://[a-z]+\.earth\.com")
+    with caplog.at_level(logging.ERROR, logger="flask_crossorigin"):
+        parse_origins(pattern.fullmatch).allows("https://api.earth.com")
+    assert "bool(match)" in caplog.text
+    fixed = parse_origins(lambda origin: bool(pattern.fullmatch(origin)))
+    assert fixed.allows("https://api.earth.com") is True
+    assert fixed.allows("https://evil.com") is False
