@@ -5,17 +5,23 @@ policy, ``CorsConfigError`` is raised for a configuration a browser would reject
 ``cors_refused`` is sent for every refused request.
 """
 
-from .decorator import cross_origin
+from .decorator import cross_origin, exempt_writes
 from .errors import CorsConfigError
 from .extension import CrossOrigin
+from .gate import socketio_origins
 from .options import AppOptions, CorsOptions
-from .signals import cors_refused
+from .policy import Refusal
+from .signals import Kind, cors_refused
 
 __all__ = [
     "AppOptions",
     "CorsConfigError",
     "CorsOptions",
     "CrossOrigin",
+    "Kind",
+    "Refusal",
     "cors_refused",
     "cross_origin",
+    "exempt_writes",
+    "socketio_origins",
 ]

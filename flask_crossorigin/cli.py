@@ -23,7 +23,7 @@ from .errors import CorsConfigError
 from .testing import ENGINES, Engine, FetchUsageError, cors_state, fetch, parse_header
 
 if TYPE_CHECKING:
-    from .extension import CorsState
+    from .hooks import CorsState
 
 cors_cli = AppGroup("cors", help="Inspect the CORS policies of this app.")
 

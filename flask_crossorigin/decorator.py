@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
 from .errors import CorsConfigError
 from .options import CorsOptions, Layer, combination_problems, merge, parse_layer
@@ -21,11 +22,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "crossorigin"
 #: The attribute that carries parsed options on a view function or a blueprint.
 OPTIONS_ATTR = "_crossorigin_options"
-#: On an undecorated function: the wrappers made from it, to catch @cross_origin written
-#: above @app.route (the route then holds the bare function and the policy is lost).
+#: On an undecorated function: the wrappers made from it (held weakly: a wrapper lives only
+#: as long as an app or a module holds it), to catch @cross_origin written above
+#: @app.route (the route then holds the bare function and the policy is lost).
 WRAPPERS_ATTR = "_crossorigin_wrappers"
 #: On the function ``cross_origin(...)`` returns, to recognise it where it does nothing.
 DECORATOR_ATTR = "_crossorigin_decorator"
+#: On a view function or a blueprint that ``exempt_writes`` exempts from the write gate.
+EXEMPT_ATTR = "_crossorigin_exempt_writes"
+
+#: The apps that installed the extension, held weakly: a wrapper registered in one of them
+#: was not lost, even if another app registers the bare function (an app factory).
+installed_apps: weakref.WeakSet[Flask] = weakref.WeakSet()
 
 _MISSING_EXTENSION = (
     "view {name!r} is decorated with @cross_origin, but this app has no CrossOrigin "
@@ -60,11 +68,13 @@ def lost_decoration(view: object, registered: Iterable[object]) -> bool:
     in_chain = {id(function) for function in chain}
     registered_ids: set[int] | None = None  # only built when the chain does not decide
     for function in chain:
-        wrappers = getattr(function, "__dict__", {}).get(WRAPPERS_ATTR)
+        wrappers = list(getattr(function, "__dict__", {}).get(WRAPPERS_ATTR) or ())
         if not wrappers or any(id(wrapper) in in_chain for wrapper in wrappers):
             continue
         if registered_ids is None:
             registered_ids = {id(function) for function in registered}
+            for app in list(installed_apps):  # wrappers of other apps (a factory) are kept
+                registered_ids.update(id(function) for function in app.view_functions.values())
         if not any(id(wrapper) in registered_ids for wrapper in wrappers):
             return True
     return False
@@ -132,9 +142,36 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
         # functools.wraps copied the view's own list of wrappers; this one has made none.
         wrapper.__dict__.pop(WRAPPERS_ATTR, None)
         # Only the wrapper carries the policy: the bare function may serve other routes.
-        wrappers = view.__dict__.setdefault(WRAPPERS_ATTR, [])
-        wrappers.append(wrapper)
+        wrappers = view.__dict__.setdefault(WRAPPERS_ATTR, weakref.WeakSet())
+        wrappers.add(wrapper)
         return cast(F, wrapper)
 
     setattr(decorate, DECORATOR_ATTR, True)
     return decorate
+
+
+T = TypeVar("T", bound="Callable[..., Any] | Blueprint")
+
+
+def exempt_writes(target: T) -> T:
+    """Exempt a view (``@exempt_writes`` below ``@app.route``) or a blueprint from the write gate.
+
+    Cross-origin writes then reach the view whatever the policy says, without the route
+    being opened to cross-origin reads: for the endpoints another site must post to,
+    such as SAML and OpenID Connect ``form_post`` callbacks and payment returns.
+
+    .. versionadded:: 0.3.0
+    """
+    setattr(target, EXEMPT_ATTR, True)
+    return target
+
+
+def is_exempt(view: object, blueprints: Mapping[str, Blueprint], endpoint: str | None) -> bool:
+    """Whether the view of ``endpoint``, or a blueprint it belongs to, is exempted."""
+    if getattr(view, EXEMPT_ATTR, False):
+        return True
+    parts = (endpoint or "").split(".")[:-1]
+    return any(
+        getattr(blueprints.get(".".join(parts[:depth])), EXEMPT_ATTR, False)
+        for depth in range(1, len(parts) + 1)
+    )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask
+from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
 
-from .decorator import EXTENSION_KEY, OPTIONS_ATTR
+from .decorator import EXTENSION_KEY, OPTIONS_ATTR, installed_apps
 from .errors import CorsConfigError
-from .hooks import Hooks
+from .hooks import CorsState, Hooks
 from .options import (
     AppLayer,
     AppOptions,
@@ -20,28 +19,19 @@ from .options import (
     Layer,
     combination_problems,
     config_options,
-    cors_keys,
     parse_app_layer,
     parse_layer,
     raise_problems,
     split_app_layer,
 )
 from .origins import OriginMatcher
-from .rules import RuleTable
+from .rules import RuleTable, config_snapshot
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-#: Marks the check that a blueprint with a policy leaves on an app without the extension.
-MISSING_EXTENSION_CHECK = "_crossorigin_missing_extension"
-
-
-@dataclass(frozen=True, eq=False)
-class CorsState:
-    """Per-app state, kept in ``app.extensions["crossorigin"]``: the rule table and its hooks."""
-
-    rules: RuleTable
-    hooks: Hooks
+#: Where an app keeps its installed :class:`~flask_crossorigin.hooks.Hooks`.
+HOOKS_KEY = "crossorigin.hooks"
 
 
 class CrossOrigin:
@@ -106,7 +96,7 @@ class CrossOrigin:
             except CorsConfigError as error:
                 problems.extend(error.problems)
         raise_problems(problems)
-        defaults, resources = split_app_layer(*layers)
+        defaults, resources, protect_all_routes = split_app_layer(*layers)
         raise_problems(combination_problems(defaults, "CrossOrigin() and CORS_* config"))
         names_origins = any("origins" in layer for layer in layers)
         rules = RuleTable(
@@ -114,12 +104,11 @@ class CrossOrigin:
             defaults=defaults,
             resources=resources,
             covers_every_route=names_origins and not any("resources" in layer for layer in layers),
-            # A copy: a list in app.config changed in place must not change the snapshot too.
-            config_read=copy.deepcopy(cors_keys(app.config)),
+            protect_all_routes=protect_all_routes,
+            config_read=config_snapshot(app.config),
         )
         rules.resolve_all()  # before anything changes: a bad configuration leaves the old one
-        state = CorsState(rules=rules, hooks=Hooks(app=app, rules=rules))
-        _install(app, state)
+        _install(app, CorsState(rules=rules))
 
     def _give_blueprint_policy(self, blueprint: Blueprint, options: CorsOptions) -> None:
         where = f"init_app(blueprint {blueprint.name!r})"
@@ -149,52 +138,48 @@ def _describe(layer: Layer | None) -> str:
     return f"the policy ({shown})"
 
 
-def _missing_extension(blueprint: str) -> Callable[[], None]:
+def _missing_extension(app: App, blueprint: str) -> Callable[[], None]:
     def check() -> None:
+        if EXTENSION_KEY in app.extensions:
+            return  # installed since: this check is spent
         raise RuntimeError(
             f"blueprint {blueprint!r} has a CORS policy, but this app has no CrossOrigin "
             "extension, so nothing would answer its preflights or send its headers; "
             "call CrossOrigin(app) (or cors.init_app(app)) where the app is created"
         )
 
-    setattr(check, MISSING_EXTENSION_CHECK, True)
     return check
 
 
 def _check_extension_later(setup: BlueprintSetupState) -> None:
     """At registration: fail the app's requests until the extension is installed.
 
-    The check is a ``before_request`` function that the extension removes when it
-    is installed, so a well-configured app never runs it.
+    The check is a ``before_request`` function that does nothing once the extension
+    is installed, so Flask's list of hooks is never searched or edited afterwards.
     """
     app = setup.app
     if EXTENSION_KEY not in app.extensions:
         app.before_request_funcs.setdefault(None, []).append(
-            _missing_extension(setup.blueprint.name)
+            _missing_extension(app, setup.blueprint.name)
         )
 
 
 def _install(app: Flask, state: CorsState) -> None:
-    """Put ``state`` and its hooks on ``app``, replacing a previous configuration in place.
+    """Put ``state`` on ``app``; install the two hooks the first time only.
 
-    The lists are edited directly rather than through ``app.before_request``, which
-    Flask refuses after the first request: configuring again then still replaces both
-    hooks. The preflight hook goes first of all ``before_request`` functions, even those
-    registered earlier: a preflight carries no credentials, so an auth hook would only
-    break it.
+    Configuring again swaps the state the installed hooks read, in one assignment. The
+    lists are edited directly rather than through ``app.before_request``, which Flask
+    refuses after the first request. The ``before_request`` hook goes first of all,
+    even before those registered earlier: a preflight carries no credentials, so an
+    auth hook would only break it, and a refused write must not reach any of them.
     """
-    before = app.before_request_funcs.setdefault(None, [])
-    after = app.after_request_funcs.setdefault(None, [])
-    for check in [f for f in before if getattr(f, MISSING_EXTENSION_CHECK, False)]:
-        before.remove(check)  # a blueprint's "no extension" check: it has one now
-    previous = app.extensions.get(EXTENSION_KEY)
-    if isinstance(previous, CorsState):
-        before[before.index(previous.hooks.answer_preflight)] = state.hooks.answer_preflight
-        after[after.index(previous.hooks.add_headers)] = state.hooks.add_headers
-        if before[0] != state.hooks.answer_preflight:
-            before.remove(state.hooks.answer_preflight)
-            before.insert(0, state.hooks.answer_preflight)
+    hooks = app.extensions.get(HOOKS_KEY)
+    if isinstance(hooks, Hooks):
+        hooks.state = state
     else:
-        before.insert(0, state.hooks.answer_preflight)
-        after.append(state.hooks.add_headers)
+        hooks = Hooks(app, state)
+        app.before_request_funcs.setdefault(None, []).insert(0, hooks.before_request)
+        app.after_request_funcs.setdefault(None, []).append(hooks.after_request)
+        app.extensions[HOOKS_KEY] = hooks
+        installed_apps.add(app)
     app.extensions[EXTENSION_KEY] = state

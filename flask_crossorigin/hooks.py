@@ -1,24 +1,25 @@
-"""The two hooks: classify the request, look up the policy, copy precomputed strings.
+"""The two hooks, as the named steps of the CORS protocol (Fetch, "CORS protocol").
 
-``answer_preflight`` (``before_request``, first of all) answers CORS preflights without
-calling the view; ``add_headers`` (``after_request``) adds the route's headers to every
-other response, error responses included. :func:`report_refusal` is the one place a
-refusal is told: the log line and the :data:`~flask_crossorigin.signals.cors_refused`
-signal.
+``before_request`` (first of all): classify the request, refuse a route whose policy
+cannot be built, answer a preflight, and gate a cross-origin write, each before any
+view or other hook runs. ``after_request``: add the route's headers to an actual
+response, error responses included.
+
+Installed once per app; configuring the app again swaps :attr:`Hooks.state`, one
+immutable value, and never touches Flask's lists of hooks again.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import request
-from flask.logging import has_level_handler
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .errors import CorsConfigError
+from .gate import is_cross_origin, is_websocket_handshake, write_refusal
 from .http import (
     ALLOW_ORIGIN,
     ENV_ORIGIN,
@@ -26,6 +27,7 @@ from .http import (
     ENV_REQUEST_METHOD,
     ENV_REQUEST_PRIVATE_NETWORK,
     NO_STORE,
+    NOSNIFF,
     ORIGIN,
     PREFLIGHT_VARY,
     PREFLIGHT_VARY_VALUE,
@@ -35,89 +37,91 @@ from .http import (
     add_vary,
     from_repeated_lines,
 )
-from .policy import Refusal
-from .rules import RuleTable
-from .signals import cors_refused
+from .policy import ORIGIN_CHECK_FAILED, Policy, Refusal
+from .rules import Gate, RuleTable
+from .signals import Kind, refusal_line, report_refusal
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask.wrappers import Request, Response
+    from werkzeug.routing import Rule
 
-logger = logging.getLogger("flask_crossorigin")
-
-#: Fetch, "CORS protocol": a preflight is an OPTIONS with Origin and a request method.
-PREFLIGHT = "preflight"
-#: Any other request with an ``Origin``: its response is CORS-checked by the browser.
-ACTUAL = "actual"
-#: No ``Origin``: a same-origin or non-browser request.
-NOT_CORS = "not CORS"
+#: Methods that never change anything (RFC 9110 "safe"), so the gate never looks at them.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def classify(environ: dict[str, Any], method: str) -> str:
-    """:data:`PREFLIGHT`, :data:`ACTUAL` or :data:`NOT_CORS` (Fetch, "CORS protocol")."""
+def classify(environ: dict[str, Any], method: str) -> Kind | None:
+    """Fetch, "CORS protocol": a preflight, an actual CORS request, or ``None`` (no Origin)."""
     if ENV_ORIGIN not in environ:
-        return NOT_CORS
+        return None
     if method == "OPTIONS" and ENV_REQUEST_METHOD in environ:
-        return PREFLIGHT
-    return ACTUAL
+        return Kind.PREFLIGHT
+    return Kind.ACTUAL
 
 
-def request_kind(method: str) -> str:
-    """``"GET request"``, for the log; a method that is not a short token is left out.
-
-    Werkzeug's development server passes any request line's method through, and the
-    log line must never carry a control character or a forged second line.
-    """
-    return f"{method} request" if len(method) <= 20 and TOKEN.fullmatch(method) else "request"
-
-
-def refusal_line(endpoint: str | None, kind: str, refusal: Refusal) -> str:
-    """The log line of a refusal; request values in it are quoted and cut short."""
-    return f"CORS {kind} refused for endpoint {endpoint!r}: {refusal}"
-
-
-def report_refusal(app: Flask, endpoint: str | None, kind: str, refusal: Refusal) -> None:
-    """Tell that a CORS request was refused: one INFO line, then ``cors_refused``.
-
-    In debug mode (``flask run --debug``) the line also goes to ``app.logger``, which
-    prints it on the console, unless the ``flask_crossorigin`` logger is set up to.
-    The line is only formatted when something will show it.
-    """
-    logged = logger.isEnabledFor(logging.INFO)
-    if logged:
-        logger.info("%s", refusal_line(endpoint, kind, refusal))
-    if app.debug and not (logged and has_level_handler(logger)):
-        app.logger.info("%s", refusal_line(endpoint, kind, refusal))
-    if cors_refused.receivers:
-        cors_refused.send(app, endpoint=endpoint, kind=kind, refusal=refusal)
+def _uncovered_method(method: str) -> Refusal:
+    """The refusal of a preflight for a method no view with a policy serves on the URL."""
+    if TOKEN.fullmatch(method):
+        return Refusal(
+            "no view with a CORS policy serves this method on this URL", method, "methods"
+        )
+    return Refusal("Access-Control-Request-Method is malformed", method, "-")
 
 
 @dataclass(frozen=True, eq=False)
-class Hooks:
-    """The hooks of one app, bound to its rule table."""
+class CorsState:
+    """One app's configuration: its rule table. Replaced whole by ``init_app`` again."""
 
-    app: Flask
     rules: RuleTable
 
-    def answer_preflight(self) -> Response | None:
-        """``before_request``: answer a CORS preflight without calling the view or other hooks."""
-        rules = self.rules
+
+class Hooks:
+    """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
+
+    __slots__ = ("answer_class", "app", "state")
+
+    def __init__(self, app: Flask, state: CorsState) -> None:
+        self.app = app
+        self.state = state
+        # The answers the hooks make themselves (preflights, refused writes): no default
+        # type, and add_headers knows them by their class without reading a header.
+        self.answer_class: type[Response] = type(
+            "CorsAnswer", (app.response_class,), {"default_mimetype": None}
+        )
+
+    # before_request
+
+    def before_request(self) -> Response | None:
+        """Refuse a broken route, answer a preflight, gate a write; ``None`` lets the view run."""
+        rules = self.state.rules
         if not rules.ready:
             rules.resolve_first_request()
-        # One proxy lookup: each ``request.x`` costs as much as the rest of this check.
+        # One proxy lookup: each ``request.x`` costs as much as the rest of this step.
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
-        rule = req.url_rule
-        if rules.has_errors:
-            error = rules.request_error(rule)
-            if error is not None:
-                self._refuse_to_serve(error)  # before the view: no 500 after a side effect
         environ = req.environ
-        if classify(environ, req.method) is PREFLIGHT:
-            return self._preflight_response(req, environ)
-        return None
+        method = req.method
+        if method in SAFE_METHODS and "HTTP_UPGRADE" not in environ:
+            if rules.has_errors:
+                self.refuse_broken_route(rules, req.url_rule)
+            return None
+        if method == "OPTIONS":
+            if ENV_ORIGIN in environ and ENV_REQUEST_METHOD in environ:
+                return self.answer_preflight(rules, req, environ)
+            if rules.has_errors:
+                self.refuse_broken_route(rules, req.url_rule)
+            return None
+        if rules.has_errors:
+            self.refuse_broken_route(rules, req.url_rule)
+        return self.gate_write(rules, req, environ, method)
 
-    def _refuse_to_serve(self, error: CorsConfigError) -> NoReturn:
-        """Answer 500 for a route whose policy cannot be built, at the same cost every time.
+    def refuse_broken_route(self, rules: RuleTable, rule: Rule | None) -> None:
+        """Answer 500, before the view, where the configuration cannot answer rightly."""
+        error = rules.request_error(rule)
+        if error is not None:
+            self._raise(error)
+
+    def _raise(self, error: CorsConfigError) -> NoReturn:
+        """The 500 of a broken route, at the same cost every time.
 
         The error was logged once, when the route was resolved. A fresh exception is
         raised each time (re-raising the stored one would grow its traceback by a few
@@ -133,73 +137,134 @@ class Hooks:
             "The CORS configuration of this app or route is invalid; the server log says why."
         )
 
-    def _preflight_response(self, req: Request, environ: dict[str, Any]) -> Response | None:
-        """The answer to a preflight: 204 with the policy's headers, or 403 and a refusal."""
+    def answer_preflight(
+        self, rules: RuleTable, req: Request, environ: dict[str, Any]
+    ) -> Response | None:
+        """Fetch, "CORS-preflight fetch": 204 with the policy's headers, or 403 and why.
+
+        The policy is that of the route serving the *requested* method (a sibling rule
+        of the URL may have another one, or be broken); ``None`` leaves an OPTIONS that
+        no policy covers to Flask.
+        """
         method: str = environ[ENV_REQUEST_METHOD]
-        rules = self.rules
-        upper = method.upper()
-        rule = req.url_rule
-        if rule is None or rule.methods is None or upper not in rule.methods:
-            rule = rules.target_rule(req, upper)
-        error = rules.request_error(rule) if rule is not None and rules.has_errors else None
-        if error is not None:
-            self._refuse_to_serve(error)  # the route that serves the method is broken
+        rule = rules.target_rule(req, method.upper())
+        if rules.has_errors:
+            self.refuse_broken_route(rules, rule)
         policy = rules.policy_for(rule) if rule is not None else None
-        refusal: Refusal | None
-        if policy is None:
-            # No view with a policy serves this method here; refuse if the URL is covered
-            # (by a sibling rule, or by the rule a redirecting URL leads to).
-            covering = req.url_rule or rules.covering_rule(req)
-            if covering is None or not rules.covers_url(covering):
-                return None
-            rule = covering
-            headers: list[Header] = []
-            if TOKEN.fullmatch(method):
-                refusal = Refusal(
-                    "no view with a CORS policy serves this method on this URL", method, "methods"
-                )
-            else:
-                refusal = Refusal("Access-Control-Request-Method is malformed", method, "-")
         origin: str = environ[ENV_ORIGIN]
         request_headers = environ.get(ENV_REQUEST_HEADERS)
         private_network = environ.get(ENV_REQUEST_PRIVATE_NETWORK)
+        refusal: Refusal | None
         if policy is not None:
             headers, refusal = policy.preflight(origin, method, request_headers, private_network)
+        else:
+            # No view with a policy serves this method here; refuse if the URL is covered
+            # (by a sibling rule, or by the rule a redirecting URL leads to).
+            rule = req.url_rule or rules.covering_rule(req)
+            if rule is None or not rules.covers_url(rule):
+                return None
+            headers = []
+            refusal = _uncovered_method(method)
         headers.append((VARY, PREFLIGHT_VARY_VALUE))
-        if from_repeated_lines(origin, method, request_headers, private_network):
-            headers.append(NO_STORE)
+        transient = refusal is not None and refusal.rule is ORIGIN_CHECK_FAILED
+        if transient or from_repeated_lines(origin, method, request_headers, private_network):
+            headers.append(NO_STORE)  # no shared cache may replay this answer
         if refusal is not None:
-            endpoint = rule.endpoint if rule else None
-            report_refusal(self.app, endpoint, PREFLIGHT, refusal)
-            # The reason, for the browser's network panel: the log line's words.
-            return self.app.response_class(
-                refusal_line(endpoint, PREFLIGHT, refusal) + "\n",
-                status=403,
-                headers=headers,
-                content_type="text/plain; charset=utf-8",
-            )
-        # No body, so no type: the headers are replaced whole, which costs less than
-        # building them with a Content-Type and deleting it again.
-        response = self.app.response_class(status=204, content_type="")
+            return self.refuse(environ, rule, Kind.PREFLIGHT, "OPTIONS", refusal, headers)
+        response = self.answer_class(status=204)
         response.headers = Headers(headers)
         return response
 
-    def add_headers(self, response: Response) -> Response:
-        """``after_request``: add the route's CORS headers to an actual response."""
+    def gate_write(
+        self, rules: RuleTable, req: Request, environ: dict[str, Any], method: str
+    ) -> Response | None:
+        """The write gate: refuse a cross-origin write its route's policy would not preflight.
+
+        Browsers send form POSTs, ``no-cors`` fetches, beacons and WebSocket handshakes
+        without a preflight, so without this the view would run for an origin the policy
+        refuses, and only the answer would be hidden. The checks are the preflight's.
+        """
+        rule = req.url_rule
+        if rule is None:
+            return None  # routing failed (404, 405, redirect): no view will run
+        gate, policy = rules.gate_for(rule)
+        if gate is Gate.OFF or gate is Gate.EXEMPT or not is_cross_origin(req, environ):
+            return None
+        websocket = is_websocket_handshake(environ)
+        refusal = write_refusal(policy, environ, method, websocket)
+        if refusal is None:
+            return None
+        kind = Kind.WEBSOCKET if websocket else Kind.WRITE
+        if gate is Gate.REPORT:
+            report_refusal(self.app, environ, rule.endpoint, kind, method, refusal, enforced=False)
+            return None
+        headers: list[Header] = [(VARY, ORIGIN)]
+        if refusal.rule is ORIGIN_CHECK_FAILED:
+            headers.append(NO_STORE)
+        return self.refuse(environ, rule, kind, method, refusal, headers)
+
+    def refuse(
+        self,
+        environ: dict[str, Any],
+        rule: Rule | None,
+        kind: Kind,
+        method: str,
+        refusal: Refusal,
+        headers: list[Header],
+    ) -> Response:
+        """Tell the refusal, and answer it: 403, no ``Access-Control-Allow-*`` header.
+
+        The body names the rule and the option, for the browser's network panel; the
+        endpoint and the request's values only in debug mode, so that a stranger cannot
+        list the app's views with OPTIONS requests.
+        """
+        endpoint = rule.endpoint if rule is not None else None
+        report_refusal(self.app, environ, endpoint, kind, method, refusal)
+        if self.app.debug:
+            body = refusal_line(endpoint, kind, method, refusal)
+        else:
+            body = f"CORS {kind.value} refused: {refusal.rule} (option {refusal.option})"
+        response = self.answer_class(
+            body + "\n", status=403, headers=headers, content_type="text/plain; charset=utf-8"
+        )
+        response.headers.add(*NOSNIFF)
+        return response
+
+    # after_request
+
+    def after_request(self, response: Response) -> Response:
+        """Add the route's CORS headers to an actual response (Fetch, "CORS check")."""
+        if response.__class__ is self.answer_class:
+            return response  # a preflight answer or a refused write: complete as it is
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         environ = req.environ
         method = req.method
         kind = classify(environ, method)
-        if kind is PREFLIGHT:
-            return response  # answered (or deliberately left alone) before the view
-        rule = req.url_rule or self.rules.rule_for_response(req)
-        policy = self.rules.policy_for(rule) if rule is not None else None
+        if kind is Kind.PREFLIGHT:
+            return response  # left to the app before the view: no policy covers it
+        rules = self.state.rules
+        rule = req.url_rule or rules.rule_for_response(req)
+        policy = rules.policy_for(rule) if rule is not None else None
         if policy is None:
-            if method == "OPTIONS" and rule is not None and self.rules.covers_url(rule):
+            if method == "OPTIONS" and rule is not None and rules.covers_url(rule):
                 # Another rule of this URL has a policy: a cache must tell this apart too.
                 add_vary(response.headers, PREFLIGHT_VARY)
             return response
+        self.add_headers(response, req, environ, rule, policy, kind)
+        return response
+
+    def add_headers(
+        self,
+        response: Response,
+        req: Request,
+        environ: dict[str, Any],
+        rule: Rule | None,
+        policy: Policy,
+        kind: Kind | None,
+    ) -> None:
+        """The policy's headers for this response, or the refusal and the right ``Vary``."""
         headers = response.headers
+        method = req.method
         # The names present, in one pass: each `name in headers` that misses raises and
         # catches a KeyError inside werkzeug, which costs more than this whole scan.
         present = {name.lower() for name, _ in headers}
@@ -212,12 +277,39 @@ class Hooks:
                 add_vary(headers, (ORIGIN,))
             else:
                 headers.add(VARY, ORIGIN)
-        if static is None and kind is NOT_CORS:
-            return response
+        if static is None and kind is None:
+            return
         if "access-control-allow-origin" in present:
-            return response  # the view answered CORS itself; mixing the two could widen it
-        origin: str | None = environ.get(ENV_ORIGIN)
-        refusal = None
+            return  # the view answered CORS itself; mixing the two could widen it
+        refusal = self.actual_refusal(req, response, policy, method, static)
+        if refusal is not None:
+            if kind is Kind.ACTUAL:
+                endpoint = rule.endpoint if rule is not None else None
+                report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
+                if refusal.rule is ORIGIN_CHECK_FAILED or "," in environ[ENV_ORIGIN]:
+                    headers.add(*NO_STORE)  # see http.from_repeated_lines
+            return
+        if static is not None:
+            extra = static
+        else:
+            headers.add(ALLOW_ORIGIN, environ[ENV_ORIGIN])
+            extra = policy.echo_headers
+        # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
+        # a browser reads two lines as one value, "true, true", and blocks.
+        set_by_view = present & policy.actual_names
+        for name, value in extra:
+            if not set_by_view or name.lower() not in set_by_view:
+                headers.add(name, value)
+
+    @staticmethod
+    def actual_refusal(
+        req: Request,
+        response: Response,
+        policy: Policy,
+        method: str,
+        static: tuple[Header, ...] | None,
+    ) -> Refusal | None:
+        """Fetch, "CORS check": why this actual response gets no CORS headers, if it does not."""
         if (
             method not in policy.methods
             and method != "OPTIONS"
@@ -226,25 +318,10 @@ class Hooks:
                 response.status_code == 405 and isinstance(req.routing_exception, MethodNotAllowed)
             )
         ):
-            refusal = Refusal("method is not allowed", method, "methods")
-        elif static is not None:
-            extra = static
-        elif origin is not None and policy.origins.allows(origin):
-            headers.add(ALLOW_ORIGIN, origin)
-            extra = policy.echo_headers
-        else:
-            refusal = Refusal("origin is not allowed", origin or "", "origins")
-        if refusal is not None:
-            if kind is ACTUAL:
-                endpoint = rule.endpoint if rule else None
-                report_refusal(self.app, endpoint, request_kind(method), refusal)
-                if origin is not None and "," in origin:  # see http.from_repeated_lines
-                    headers.add(*NO_STORE)
-            return response
-        # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
-        # a browser reads two lines as one value, "true, true", and blocks.
-        set_by_view = present & policy.actual_names
-        for name, value in extra:
-            if not set_by_view or name.lower() not in set_by_view:
-                headers.add(name, value)
-        return response
+            return Refusal("method is not allowed", method, "methods")
+        if static is not None:
+            return None
+        origin: str | None = req.environ.get(ENV_ORIGIN)
+        if origin is None:
+            return Refusal("origin is not allowed", "", "origins")
+        return policy.origin_refusal(origin)

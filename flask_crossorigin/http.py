@@ -40,6 +40,8 @@ PREFLIGHT_VARY = (ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, REQUEST_PRIVATE_NETWO
 PREFLIGHT_VARY_VALUE = ", ".join(PREFLIGHT_VARY)
 #: For an answer that no shared cache may store (see :func:`from_repeated_lines`).
 NO_STORE = ("Cache-Control", "no-store")
+#: On a refusal's text body: a browser must not sniff it into something else.
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
 
 #: The WSGI environ keys of the request headers the hooks read.
 ENV_ORIGIN = "HTTP_ORIGIN"

@@ -50,12 +50,14 @@ class CorsOptions(TypedDict, total=False):
     supports_credentials: bool
     max_age: int | timedelta | None
     allow_private_network: bool
+    protect_writes: bool | Literal["report"]
 
 
 class AppOptions(CorsOptions, total=False):
-    """The app-level options: a policy's, plus which routes it covers."""
+    """The app-level options: a policy's, plus which routes it covers and the gate's reach."""
 
     resources: ResourcePattern | Iterable[ResourcePattern] | Mapping[ResourcePattern, CorsOptions]
+    protect_all_routes: bool
 
 
 # What a layer holds once parsed.
@@ -73,6 +75,7 @@ class Layer(TypedDict, total=False):
     supports_credentials: bool
     max_age: int | None
     allow_private_network: bool
+    protect_writes: bool | Literal["report"]
 
 
 class Settings(TypedDict):
@@ -86,6 +89,7 @@ class Settings(TypedDict):
     supports_credentials: bool
     max_age: int | None
     allow_private_network: bool
+    protect_writes: bool | Literal["report"]
 
 
 DEFAULTS = Settings(
@@ -96,12 +100,15 @@ DEFAULTS = Settings(
     supports_credentials=False,
     max_age=None,
     allow_private_network=False,
+    protect_writes=True,
 )
 
 #: The policy options, in the order the docs list them.
 POLICY_OPTIONS: tuple[str, ...] = tuple(CorsOptions.__annotations__)
-#: ``resources`` says which routes the app-level policy covers, so only the app has it.
-APP_OPTIONS: tuple[str, ...] = (*POLICY_OPTIONS, "resources")
+#: Options of the app level alone: ``resources`` says which routes the app-level policy
+#: covers, ``protect_all_routes`` extends the write gate to the routes no policy covers.
+APP_ONLY_OPTIONS: tuple[str, ...] = ("resources", "protect_all_routes")
+APP_OPTIONS: tuple[str, ...] = (*POLICY_OPTIONS, *APP_ONLY_OPTIONS)
 
 #: flask-cors options that have no place here, and what to do instead.
 FLASK_CORS_ONLY = {
@@ -210,6 +217,17 @@ def _bool(option: str) -> Callable[[object], bool]:
     return parse
 
 
+def _parse_protect_writes(value: object) -> bool | Literal["report"]:
+    if isinstance(value, bool):
+        return value
+    if value == "report":
+        return "report"
+    raise CorsConfigError(
+        f"protect_writes: {value!r} is not True, False or 'report'; True refuses "
+        "cross-origin writes the policy does not allow, 'report' only logs them"
+    )
+
+
 def _parse_max_age(value: object) -> int | None:
     if value is None:
         return None
@@ -243,6 +261,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "supports_credentials": _bool("supports_credentials"),
     "max_age": _parse_max_age,
     "allow_private_network": _bool("allow_private_network"),
+    "protect_writes": _parse_protect_writes,
 }
 assert tuple(PARSERS) == POLICY_OPTIONS, "one parser per option of CorsOptions"
 
@@ -268,9 +287,9 @@ def check_names(
     for name in options:
         if name in FLASK_CORS_ONLY:
             problems.append(f"{where}: {name} is a flask-cors option: {FLASK_CORS_ONLY[name]}")
-        elif name == "resources" and "resources" not in allowed:
+        elif name in APP_ONLY_OPTIONS and name not in allowed:
             problems.append(
-                f"{where}: resources is an app-level option; give it to CrossOrigin(app, ...) "
+                f"{where}: {name} is an app-level option; give it to CrossOrigin(app, ...) "
                 "or init_app(app, ...)"
             )
         elif name not in allowed:
@@ -351,25 +370,35 @@ def settle(layer: Layer) -> Settings:
 # resources: which routes the app-level policy covers.
 
 
-def _resource_pattern(pattern: object) -> re.Pattern[str]:
-    """``"/api/*"``: ``*`` matches anything, the rest is literal; a regex is full-matched."""
+def _resource_pattern(pattern: object) -> tuple[re.Pattern[str], bool]:
+    """``"/api/*"``: ``*`` matches anything, the rest is literal; a regex is full-matched.
+
+    A string that looks like a regular expression (``"/service+path"``) is taken
+    literally, but only if it is exactly the rule of a registered route, checked when
+    the routes are known (the second value is then True); see :func:`regex_looking_resource`.
+    """
     if isinstance(pattern, re.Pattern):
-        return pattern
-    if isinstance(pattern, str) and REGEX_HINTS.search(pattern):
-        glob = pattern.removeprefix("^").removesuffix("$").replace(".*", "*")
-        hint = (
-            f" {glob!r} (a glob: '*' matches anything) or" if not REGEX_HINTS.search(glob) else ""
-        )
-        raise CorsConfigError(
-            f"resources: {pattern!r} looks like a regular expression, but a string is "
-            f"matched literally except for '*'; give{hint} re.compile({pattern!r})"
-        )
-    if not isinstance(pattern, str) or not pattern.startswith(("/", "*")):
+        return pattern, False
+    if not isinstance(pattern, str) or not pattern.startswith(("/", "*", "^")):
         raise CorsConfigError(
             f"resources: {pattern!r} is not a path pattern; give a rule pattern such as "
             "'/api/*', '*', or re.compile(...)"
         )
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+    if REGEX_HINTS.search(pattern):
+        return re.compile(re.escape(pattern)), True
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*"))), False
+
+
+def regex_looking_resource(written: str) -> str:
+    """The error for a regex-looking ``resources`` string that is no route's rule."""
+    glob = written.removeprefix("^").removesuffix("$").replace(".*", "*")
+    hint = f"{glob!r} (a glob: '*' matches anything), " if not REGEX_HINTS.search(glob) else ""
+    return (
+        f"resources: {written!r} looks like a regular expression and is not the rule of "
+        f"any route, while a string is matched literally except for '*'; for a pattern give "
+        f"{hint}re.compile({written!r}); for the literal path give "
+        f"re.compile(re.escape({written!r}))"
+    )
 
 
 class Resource(NamedTuple):
@@ -378,6 +407,8 @@ class Resource(NamedTuple):
     pattern: re.Pattern[str]
     layer: Layer
     written: str
+    #: Regex-looking text taken literally: valid only if some route has exactly this rule.
+    must_be_a_rule: bool = False
 
 
 Resources: TypeAlias = tuple[Resource, ...]
@@ -404,10 +435,10 @@ def parse_resources(value: object) -> Resources:
     problems: list[str] = []
     for pattern, options in items:
         try:
-            compiled = _resource_pattern(pattern)
+            compiled, must_be_a_rule = _resource_pattern(pattern)
             layer = parse_layer(options, f"resources[{pattern!r}]")
             written = pattern if isinstance(pattern, str) else f"re.compile({compiled.pattern!r})"
-            parsed.append(Resource(compiled, layer, written))
+            parsed.append(Resource(compiled, layer, written, must_be_a_rule))
         except CorsConfigError as error:
             problems.extend(error.problems)
     raise_problems(problems)
@@ -428,18 +459,27 @@ def config_options(config: Mapping[str, object]) -> dict[str, object]:
 
 
 class AppLayer(Layer, total=False):
-    """The app-level options, parsed: a layer, and the ``resources`` if they are named."""
+    """The app-level options, parsed: a layer, and the app-only options it names."""
 
     resources: Resources
+    protect_all_routes: bool
 
 
 def parse_app_layer(options: Mapping[str, object], where: str, *, config: bool = False) -> AppLayer:
     """App-level options (keywords, or ``CORS_*`` keys with ``config``), parsed."""
     problems = check_names(options, where, APP_OPTIONS, config=config)
-    policy_options = {name: value for name, value in options.items() if name != "resources"}
+    policy_options = {k: v for k, v in options.items() if k not in APP_ONLY_OPTIONS}
     layer, value_problems = _parse_values(policy_options, config=config)
     problems += value_problems
     parsed = cast(AppLayer, dict(layer))
+    if "protect_all_routes" in options:
+        try:
+            parsed["protect_all_routes"] = _bool("protect_all_routes")(
+                options["protect_all_routes"]
+            )
+        except CorsConfigError as error:
+            prefix = "app.config['CORS_PROTECT_ALL_ROUTES']: " if config else ""
+            problems.extend(prefix + problem for problem in error.problems)
     if "resources" in options:
         try:
             parsed["resources"] = parse_resources(options["resources"])
@@ -449,10 +489,11 @@ def parse_app_layer(options: Mapping[str, object], where: str, *, config: bool =
     return parsed
 
 
-def split_app_layer(*layers: AppLayer) -> tuple[Layer, Resources]:
-    """App-level layers merged (the last wins), as the defaults layer and the resources."""
+def split_app_layer(*layers: AppLayer) -> tuple[Layer, Resources, bool]:
+    """App-level layers merged (the last wins): the defaults, resources, protect_all_routes."""
     merged = AppLayer()
     for layer in layers:
         merged.update(layer)
     resources = merged.pop("resources", ())
-    return cast(Layer, merged), resources
+    protect_all_routes = merged.pop("protect_all_routes", False)
+    return cast(Layer, merged), resources, protect_all_routes

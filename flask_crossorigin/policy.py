@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .errors import CorsConfigError
 from .http import (
@@ -27,6 +27,10 @@ from .http import (
 from .options import Settings
 from .origins import OriginMatcher
 
+#: The rule of a refusal that a failing origins check caused: it may pass next time, so
+#: its answer is ``Cache-Control: no-store``.
+ORIGIN_CHECK_FAILED = "origin could not be checked (the origins check failed)"
+
 
 class Refusal(NamedTuple):
     """Why a CORS request was refused: the rule, the offending value, the option to change.
@@ -41,6 +45,16 @@ class Refusal(NamedTuple):
     def __str__(self) -> str:
         shown = self.value if len(self.value) <= 80 else self.value[:80] + "..."
         return f"{self.rule}: {shown!r} (option {self.option})"
+
+
+def origin_refusal(origins: OriginMatcher, origin: str) -> Refusal | None:
+    """Why ``origins`` refuses ``origin``, or ``None`` when it allows it."""
+    allowed = origins.allows(origin)
+    if allowed:
+        return None
+    if allowed is None:  # a user's check failed: it may pass next time
+        return Refusal(ORIGIN_CHECK_FAILED, origin, "origins")
+    return Refusal("origin is not allowed", origin, "origins")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +75,9 @@ class Policy:
     max_age: int | None
     #: Private Network Access preflights are allowed.
     allow_private_network: bool
+    #: The write gate: ``True`` refuses a cross-origin write the policy would not have
+    #: preflighted, ``"report"`` only reports it, ``False`` lets it through.
+    protect_writes: bool | Literal["report"]
     #: Where the policy comes from: ``decorator``, ``blueprint``, ``resources`` or ``app``.
     source: str
 
@@ -120,6 +137,7 @@ class Policy:
             supports_credentials=credentials,
             max_age=max_age,
             allow_private_network=settings["allow_private_network"],
+            protect_writes=settings["protect_writes"],
             source=source,
             allow_methods_value=", ".join(methods),
             allow_headers_value=None if allow_headers == "*" else ", ".join(allow_headers),
@@ -128,6 +146,10 @@ class Policy:
             actual_names=frozenset(name.lower() for name, _ in ((ALLOW_ORIGIN, "*"), *actual)),
             preflight_extra=tuple(preflight),
         )
+
+    def origin_refusal(self, origin: str) -> Refusal | None:
+        """Why ``origin`` is refused, or ``None`` when it is allowed."""
+        return origin_refusal(self.origins, origin)
 
     def preflight(
         self,
@@ -140,8 +162,9 @@ class Policy:
 
         Returns the ``Access-Control-*`` headers to send, or the reason for refusing.
         """
-        if not self.origins.allows(origin):
-            return [], Refusal("origin is not allowed", origin, "origins")
+        refusal = self.origin_refusal(origin)
+        if refusal is not None:
+            return [], refusal
         if not TOKEN.fullmatch(request_method):
             return [], Refusal("Access-Control-Request-Method is malformed", request_method, "-")
         if request_method.upper() not in self.methods:
@@ -197,4 +220,5 @@ class Policy:
             "supports_credentials": self.supports_credentials,
             "max_age": self.max_age,
             "allow_private_network": self.allow_private_network,
+            "protect_writes": self.protect_writes,
         }

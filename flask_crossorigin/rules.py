@@ -12,15 +12,24 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from .decorator import DECORATOR_ATTR, lost_decoration, view_options
+from .decorator import DECORATOR_ATTR, is_exempt, lost_decoration, view_options
 from .errors import CorsConfigError
-from .options import Layer, Resources, combination_problems, cors_keys, merge, settle
+from .options import (
+    Layer,
+    Resources,
+    combination_problems,
+    cors_keys,
+    merge,
+    regex_looking_resource,
+    settle,
+)
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -34,7 +43,42 @@ logger = logging.getLogger("flask_crossorigin")
 #: What the table holds for a rule.
 Entry: TypeAlias = Policy | CorsConfigError | None
 
-_UNSET = object()
+
+class Gate(Enum):
+    """What the write gate does on a route (``flask cors routes`` shows the value)."""
+
+    #: Cross-origin writes the route's policy would not have preflighted are refused.
+    ON = "on"
+    #: They are logged and signalled, and served: for a roll-out.
+    REPORT = "report"
+    #: They are served (``protect_writes=False``, or no policy and no ``protect_all_routes``).
+    OFF = "off"
+    #: ``@exempt_writes``: served, whatever the policy.
+    EXEMPT = "exempt"
+
+
+_GATES = {True: Gate.ON, "report": Gate.REPORT, False: Gate.OFF}
+
+#: ``CORS_*`` keys whose late change alters which routes are covered or gated: then
+#: every route's answer may be wrong, not only the covered ones'.
+COVERAGE_KEYS = frozenset({"CORS_ORIGINS", "CORS_RESOURCES", "CORS_PROTECT_ALL_ROUTES"})
+
+
+def _items(value: object) -> object:
+    """A container's items, to see it changed in place (compared, never deep-copied)."""
+    if isinstance(value, Mapping):
+        return tuple(value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(value)
+    return None
+
+
+def config_snapshot(config: Mapping[str, object]) -> dict[str, tuple[object, object]]:
+    """The ``CORS_*`` keys as read, by identity and their items: a lock or a bound method
+    in the config is kept as it is, never copied or pickled."""
+    return {key: (value, _items(value)) for key, value in cors_keys(config).items()}
 
 
 def _url_of(rule: Rule) -> tuple[str, str | None, str | None]:
@@ -60,16 +104,20 @@ class RuleTable:
     resources: Resources
     #: Origins are named at the app level and no ``resources`` narrows them: every route.
     covers_every_route: bool = False
-    #: The ``CORS_*`` keys as ``init_app`` read them, to catch keys set afterwards.
-    config_read: dict[str, object] = field(default_factory=dict)
-    _entries: dict[int, tuple[Rule, Entry]] = field(default_factory=dict)
+    #: The write gate also covers the routes no policy covers (they take no cross-origin write).
+    protect_all_routes: bool = False
+    #: The ``CORS_*`` keys as ``init_app`` read them (see :func:`config_snapshot`).
+    config_read: dict[str, tuple[object, object]] = field(default_factory=dict)
+    _entries: dict[int, tuple[Rule, Entry, Gate]] = field(default_factory=dict)
     #: The URLs (rule, subdomain, host) that some rule with a policy serves: an OPTIONS to
     #: one is a CORS matter even when the rule that routes it has no policy of its own.
     _covered_urls: set[tuple[str, str | None, str | None]] = field(default_factory=set)
     #: Some request must be refused with a 500 (a route's policy, or the config, is broken).
     has_errors: bool = False
-    #: An error that fails every request: ``CORS_*`` keys changed after ``init_app``.
+    #: ``CORS_*`` keys changed after ``init_app``: the requests they would answer wrongly fail.
     app_error: CorsConfigError | None = None
+    #: The late keys change coverage, so every route's answer may be wrong.
+    app_error_everywhere: bool = False
     #: False until every rule known at the first request has been resolved.
     ready: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,9 +126,11 @@ class RuleTable:
 
     def layers(self, rule: Rule) -> tuple[Layer, str] | None:
         """The merged options for ``rule`` and where its policy comes from, or None."""
+        if rule.endpoint is None:  # Rule(..., redirect_to=...): no view, nothing to cover
+            return None
         merged: list[Layer] = [self.defaults]
         source = "app" if self.covers_every_route else None
-        for pattern, options, _written in self.resources:
+        for pattern, options, _written, _literal in self.resources:
             if pattern.fullmatch(rule.rule):
                 merged.append(options)
                 source = "resources"
@@ -121,6 +171,17 @@ class RuleTable:
             source = "decorator"
         return None if source is None else (merge(*merged), source)
 
+    def gate_of(self, rule: Rule, entry: Entry) -> Gate:
+        """What the write gate does on ``rule``, decided once with its policy."""
+        view = self.app.view_functions.get(rule.endpoint) if rule.endpoint else None
+        if is_exempt(view, self.app.blueprints, rule.endpoint):  # type: ignore[arg-type]
+            return Gate.EXEMPT
+        if isinstance(entry, Policy):
+            return _GATES[entry.protect_writes]
+        if self.protect_all_routes and entry is None and rule.endpoint is not None:
+            return _GATES[settle(self.defaults)["protect_writes"]]
+        return Gate.OFF
+
     def _resolve(self, rule: Rule) -> Entry:
         try:
             layers = self.layers(rule)
@@ -139,7 +200,7 @@ class RuleTable:
             self.has_errors = True
         if isinstance(entry, Policy):
             self._covered_urls.add(_url_of(rule))
-        self._entries[id(rule)] = (rule, entry)
+        self._entries[id(rule)] = (rule, entry, self.gate_of(rule, entry))
         return entry
 
     @staticmethod
@@ -173,6 +234,15 @@ class RuleTable:
         entry = found[1] if found is not None else self.entry(rule)
         return entry if entry.__class__ is Policy else None
 
+    def gate_for(self, rule: Rule) -> tuple[Gate, Policy | None]:
+        """The gate of ``rule`` and its policy (for a write to it)."""
+        found = self._entries.get(id(rule))
+        if found is None:
+            self.entry(rule)
+            found = self._entries[id(rule)]
+        entry = found[1]
+        return found[2], entry if isinstance(entry, Policy) else None
+
     def resolve_new_rules(self) -> list[CorsConfigError]:
         """Resolve every rule not seen yet; return the errors instead of stopping at one."""
         errors: list[CorsConfigError] = []
@@ -191,9 +261,11 @@ class RuleTable:
         self.resolve_new_rules()
         late = self._late_config_error()
         problems = list(late.problems) if late is not None else []
+        if any(rule.endpoint != "static" for rule in self.app.url_map.iter_rules()):
+            problems += self._literal_resource_problems()  # else: decided at the first request
         problems += [
             problem
-            for _rule, entry in list(self._entries.values())
+            for _rule, entry, _gate in list(self._entries.values())
             if isinstance(entry, CorsConfigError)
             for problem in entry.problems
         ]
@@ -211,10 +283,17 @@ class RuleTable:
             if self.ready:
                 return
             self.app_error = self._late_config_error()
+            literal = self._literal_resource_problems()
+            if literal:
+                self.app_error_everywhere = True
+                earlier = self.app_error.problems if self.app_error is not None else ()
+                self.app_error = CorsConfigError.collect([*earlier, *literal])
             if self.app_error is not None:
                 self.has_errors = True
                 logger.error(
-                    "CORS configuration error; every request will answer 500: %s", self.app_error
+                    "CORS configuration error; %s will answer 500: %s",
+                    "every request" if self.app_error_everywhere else "every covered route",
+                    self.app_error,
                 )
             for error in self.resolve_new_rules():
                 logger.error("CORS configuration error; its route will answer 500: %s", error)
@@ -224,28 +303,45 @@ class RuleTable:
     def _late_config_error(self) -> CorsConfigError | None:
         """``CORS_*`` keys set or changed since ``init_app`` read them: they would be ignored."""
         now = cors_keys(self.app.config)
-        keys = sorted(set(now) | set(self.config_read))
-        late = [k for k in keys if now.get(k, _UNSET) != self.config_read.get(k, _UNSET)]
+        read = self.config_read
+        late = sorted(
+            key
+            for key in set(now) | set(read)
+            if key not in now
+            or key not in read
+            or now[key] is not read[key][0]
+            or _items(now[key]) != read[key][1]
+        )
         if not late:
             return None
+        self.app_error_everywhere = bool(COVERAGE_KEYS.intersection(late))
         return CorsConfigError(
             f"app.config: {', '.join(late)} set after CrossOrigin(app) read the config, "
             "so it would be ignored; set every CORS_* key before CrossOrigin(app) "
             "(or cors.init_app(app)) is called"
         )
 
+    def _literal_resource_problems(self) -> list[str]:
+        """Regex-looking ``resources`` strings that are not exactly some route's rule."""
+        rules = {rule.rule for rule in self.app.url_map.iter_rules()}
+        return [
+            regex_looking_resource(resource.written)
+            for resource in self.resources
+            if resource.must_be_a_rule and resource.written not in rules
+        ]
+
     def _warn_about_coverage(self) -> None:
         """At the first request: no route has a policy, or a ``resources`` pattern matches none."""
         entries = list(self._entries.values())
-        rules = [rule for rule, _entry in entries]
-        if not any(isinstance(entry, Policy) for _rule, entry in entries):
+        rules = [rule for rule, _entry, _gate in entries]
+        if not any(isinstance(entry, Policy) for _rule, entry, _gate in entries):
             logger.warning(
                 "CrossOrigin is installed but no route has a CORS policy, so every "
                 "cross-origin request is refused. Open routes with @cross_origin(...) on a "
                 "view, cors.init_app(blueprint, origins=[...]) for a blueprint, or "
                 "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
             )
-        for pattern, _options, written in self.resources:
+        for pattern, _options, written, _literal in self.resources:
             if not any(pattern.fullmatch(rule.rule) for rule in rules):
                 logger.warning(
                     "resources pattern %r matches no route, so it opens nothing; it is "
@@ -255,13 +351,18 @@ class RuleTable:
                 )
 
     def request_error(self, rule: Rule | None) -> CorsConfigError | None:
-        """The error that a request to ``rule`` must answer with a 500, if any."""
-        if self.app_error is not None:
+        """The error that a request to ``rule`` must answer with a 500, if any.
+
+        Only the requests whose answer would be wrong fail: those to a route whose policy
+        cannot be built, and, when ``CORS_*`` keys changed after ``init_app``, those to
+        a covered route (every route, when the change alters coverage).
+        """
+        entry = self.entry(rule) if rule is not None else None
+        if isinstance(entry, CorsConfigError):
+            return entry
+        if self.app_error is not None and (self.app_error_everywhere or entry is not None):
             return self.app_error
-        if rule is None:
-            return None
-        entry = self.entry(rule)
-        return entry if isinstance(entry, CorsConfigError) else None
+        return None
 
     # Matching a URL to the rule that will serve it.
 

@@ -27,18 +27,17 @@ from werkzeug.exceptions import HTTPException
 from . import browser
 from .decorator import EXTENSION_KEY
 from .errors import CorsConfigError
-from .hooks import refusal_line
 from .http import REQUEST_HEADERS, REQUEST_METHOD, TOKEN
 from .options import FORBIDDEN_METHODS
 from .origins import FILE_ORIGIN, SERIALIZED_ORIGIN, normalise_origin
 from .policy import Refusal
-from .signals import cors_refused
+from .signals import Kind, cors_refused, refusal_line
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
     from werkzeug.test import TestResponse
 
-    from .extension import CorsState
+    from .hooks import CorsState
 
 __all__ = ["Exchange", "FetchResult", "FetchUsageError", "assert_cors_policy", "fetch"]
 
@@ -110,10 +109,11 @@ class Refused:
     endpoint: str | None
     kind: str
     refusal: Refusal
+    method: str = "GET"
 
     def __str__(self) -> str:
         """The server's log line for it."""
-        return refusal_line(self.endpoint, self.kind, self.refusal)
+        return refusal_line(self.endpoint, Kind(self.kind), self.method, self.refusal)
 
 
 @dataclass(frozen=True)
@@ -283,8 +283,10 @@ def _send(
 ) -> Exchange:
     refused: list[Refused] = []
 
-    def collect(sender: Flask, endpoint: str | None, kind: str, refusal: Refusal, **_: Any) -> None:
-        refused.append(Refused(endpoint, kind, refusal))
+    def collect(
+        sender: Flask, endpoint: str | None, kind: str, refusal: Refusal, method: str, **_: Any
+    ) -> None:
+        refused.append(Refused(endpoint, kind, refusal, method))
 
     app = client.application
     with cors_refused.connected_to(collect, sender=app), _as_served(app):

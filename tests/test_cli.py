@@ -107,6 +107,7 @@ def test_routes_json_lists_every_rule_with_methods_policy_and_source(app: Flask)
         "supports_credentials": False,
         "max_age": 600,
         "allow_private_network": False,
+        "protect_writes": True,
     }
     public = next(r for r in rows if r["source"] == "resources")
     assert public["policy"]["origins"] == ["*"]

@@ -186,7 +186,16 @@ def test_signal_sample_counts_refusals() -> None:
     module = sample("signal_handler")
     response = preflight(module.app, "/oxygen-data", origin="https://venus.com", method="POST")
     assert response.status_code == 403
-    assert module.refused == {("origins", "https://venus.com"): 1}
+    assert module.refused == {("preflight", "origins"): 1}
+
+
+def test_signal_sample_memory_stays_bounded_whatever_origins_clients_send() -> None:
+    module = sample("signal_handler")
+    module.refused.clear()
+    for i in range(3000):
+        origin = f"https://{'v' * 1000}{i}.com"
+        preflight(module.app, "/oxygen-data", origin=origin, method="POST")
+    assert module.refused == {("preflight", "origins"): 3000}
 
 
 def test_refusal_lines_reach_the_console_in_debug_mode() -> None:

@@ -42,12 +42,25 @@ def test_one_extension_object_serves_several_apps_with_their_own_config() -> Non
     assert vars(cors) == {"_options": {}}
 
 
-def test_hooks_are_registered_once_per_app() -> None:
+def test_init_app_called_many_times_leaves_one_pair_of_hooks_reading_the_new_state() -> None:
+    """Configuring again swaps the state; Flask's lists of hooks keep exactly one pair."""
     app = Flask(__name__)
-    CrossOrigin(app)
-    state = app.extensions["crossorigin"]
-    assert app.before_request_funcs[None][0] == state.hooks.answer_preflight
-    assert app.after_request_funcs[None] == [state.hooks.add_headers]
+
+    @app.before_request
+    def auth() -> None:
+        return None
+
+    cors = CrossOrigin()
+    for max_age in range(1, 6):
+        cors.init_app(app, origins=[EARTH], max_age=max_age)
+
+    assert len(app.before_request_funcs[None]) == 2
+    assert app.before_request_funcs[None][1] is auth  # ours first, even before earlier hooks
+    assert len(app.after_request_funcs[None]) == 1
+    answer = app.test_client().options(
+        "/static/x", headers={"Origin": EARTH, "Access-Control-Request-Method": "GET"}
+    )
+    assert answer.headers["Access-Control-Max-Age"] == "5"
 
 
 def test_decorated_view_on_app_without_extension_fails_loudly_at_first_request() -> None:

@@ -140,15 +140,23 @@ def test_preflight_redirected_by_trailing_slash_logs_one_line(
     assert repr(VENUS) in line
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/crater/"), ("POST", "/oxygen-data")])
+@pytest.mark.parametrize(
+    ("method", "path", "status", "words"),
+    [("GET", "/crater/", 200, "GET request"), ("POST", "/oxygen-data", 403, "POST write")],
+)
 def test_actual_request_from_refused_origin_logs_one_line(
-    client: FlaskClient, refusals: pytest.LogCaptureFixture, method: str, path: str
+    client: FlaskClient,
+    refusals: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    status: int,
+    words: str,
 ) -> None:
     response = client.open(path, method=method, headers={"Origin": VENUS})
 
-    assert response.status_code == 200
+    assert response.status_code == status  # a cross-origin write is refused before the view
     (line,) = info_lines(refusals)
-    assert line.startswith(f"CORS {method} request refused for endpoint ")
+    assert line.startswith(f"CORS {words} refused for endpoint ")
     assert f"origin is not allowed: {VENUS!r} (option origins)" in line
 
 
@@ -276,9 +284,9 @@ def test_long_method_refused_by_the_methods_option_is_cut_short_in_the_log(
         return "ok"
 
     response = app.test_client().open("/odd", method=method, headers={"Origin": EARTH})
-    assert response.status_code == 200
+    assert response.status_code == 403  # a cross-origin write the policy does not allow
     (line,) = info_lines(refusals)
-    assert line.startswith("CORS request refused for endpoint 'odd': method is not allowed: 'AAA")
+    assert line.startswith("CORS write refused for endpoint 'odd': method is not allowed: 'AAA")
     assert "A" * 100 not in line
 
 
@@ -320,7 +328,9 @@ def test_refused_actual_request_sends_cors_refused_and_allowed_ones_send_nothing
 
     (event,) = received
     assert event["endpoint"] == "crater"
-    assert event["kind"] == "GET request"
+    assert event["kind"] == "actual"
+    assert event["method"] == "GET"
+    assert event["enforced"] is True
     assert str(event["refusal"]) == f"origin is not allowed: {VENUS!r} (option origins)"
 
 

@@ -1,4 +1,4 @@
-"""Count refused CORS requests with the cors_refused signal."""
+"""Count refused CORS requests with the cors_refused signal, in bounded memory."""
 
 from collections import Counter
 from typing import Any
@@ -9,6 +9,8 @@ from flask_crossorigin import CrossOrigin, cors_refused, cross_origin
 
 app = Flask(__name__)
 CrossOrigin(app)
+# Keyed on what the configuration decides (a handful of kinds and options), never on
+# request values such as the origin: a client sending new origins cannot grow it.
 refused: Counter[tuple[str, str]] = Counter()
 
 
@@ -19,5 +21,5 @@ def oxygen_data() -> dict[str, bool]:
 
 
 @cors_refused.connect_via(app)
-def count_refusal(sender: Flask, endpoint: str | None, kind: str, refusal: Any) -> None:
-    refused[(refusal.option, refusal.value)] += 1
+def count_refusal(sender: Flask, kind: str, refusal: Any, **extra: Any) -> None:
+    refused[(str(kind), refusal.option)] += 1

@@ -1,0 +1,157 @@
+"""The write gate: which requests are cross-origin writes, and when a policy refuses one.
+
+CORS decides what a page may read. A form POST, a ``no-cors`` fetch, a beacon and a
+WebSocket handshake are sent by every browser without a preflight, so the server
+must make the preflight's decision itself before the view runs (the model of Go's
+``net/http.CrossOriginProtection``, with the route's policy as the trusted origins).
+Nothing here knows Flask's hooks; :mod:`~flask_crossorigin.hooks` calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .decorator import EXTENSION_KEY
+from .http import ENV_ORIGIN
+from .origins import DEFAULT_PORTS
+from .policy import Policy, Refusal, origin_refusal
+from .signals import Kind, report_refusal
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.wrappers import Request
+
+logger = logging.getLogger("flask_crossorigin")
+
+ENV_SEC_FETCH_SITE = "HTTP_SEC_FETCH_SITE"
+#: Fetch Metadata, ``Sec-Fetch-Site``: a page on another origin, of this site or another.
+CROSS_ORIGIN_SITES = frozenset({"cross-site", "same-site"})
+#: ``same-origin``: this origin's own page; ``none``: the user typed the URL or a bookmark.
+SAME_ORIGIN_SITES = frozenset({"same-origin", "none"})
+#: The content types a page may POST without a preflight (Fetch, "CORS-safelisted
+#: request-header", ``Content-Type``).
+SAFELISTED_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+
+
+def is_websocket_handshake(environ: dict[str, Any]) -> bool:
+    """RFC 6455 section 4.1: a GET with ``Upgrade: websocket``."""
+    return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+
+
+def own_origin(scheme: str, host: str) -> str:
+    """The serialized origin of this request's URL (RFC 6454): ``scheme://host[:port]``.
+
+    ``scheme`` and ``host`` are as Flask sees them, so ``ProxyFix`` applies; the
+    default port is dropped, as a browser drops it from ``Origin``.
+    """
+    host = host.lower()
+    default = DEFAULT_PORTS.get(scheme)
+    if default is not None and host.endswith(f":{default}"):
+        host = host[: -len(default) - 1]
+    return f"{scheme}://{host}"
+
+
+def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
+    """Whether a page of another origin sent this request.
+
+    ``Sec-Fetch-Site`` decides where it is sent (``same-site`` is another origin: a
+    page on another port or subdomain). Without it (Chromium's WebSocket handshakes,
+    older browsers), ``Origin`` is compared with the request's own origin; ``null`` is
+    always another. A request with neither header comes from no page: curl, a webhook,
+    another server.
+    """
+    site = environ.get(ENV_SEC_FETCH_SITE)
+    if site in CROSS_ORIGIN_SITES:
+        return True
+    if site in SAME_ORIGIN_SITES:
+        return False
+    origin = environ.get(ENV_ORIGIN)
+    if origin is None:
+        return False
+    return bool(origin == "null" or origin != own_origin(req.scheme, req.host))
+
+
+def skips_preflight(environ: dict[str, Any], method: str, websocket: bool) -> bool:
+    """Whether a browser sends this write without a preflight (a form, a beacon, a socket).
+
+    Only then is an ``Authorization`` header one the browser attached by itself: a page
+    cannot add it to such a request, and one it adds makes the request preflighted.
+    """
+    if websocket:
+        return True
+    if method != "POST":
+        return False
+    content_type = str(environ.get("CONTENT_TYPE", ""))
+    return content_type.partition(";")[0].strip().lower() in SAFELISTED_CONTENT_TYPES | {""}
+
+
+def write_refusal(
+    policy: Policy | None, environ: dict[str, Any], method: str, websocket: bool
+) -> Refusal | None:
+    """Why a cross-origin write is refused: the checks its preflight would have made.
+
+    Fetch, "CORS-preflight fetch" and "CORS check": the origin, the method (a
+    handshake is a GET), and credentials, which need ``supports_credentials=True``.
+    """
+    origin = environ.get(ENV_ORIGIN)
+    if policy is None:
+        return Refusal(
+            "the route has no CORS policy, so it takes no cross-origin write",
+            origin or "",
+            "protect_all_routes",
+        )
+    if origin is None:
+        return Refusal("a cross-origin write without Origin is not allowed", "", "origins")
+    refusal = policy.origin_refusal(origin)
+    if refusal is not None:
+        return refusal
+    checked = "GET" if websocket else method
+    if checked not in policy.methods:
+        return Refusal("method is not allowed", method, "methods")
+    if not policy.supports_credentials:
+        if "HTTP_COOKIE" in environ:
+            return Refusal("the request carries credentials", "Cookie", "supports_credentials")
+        if "HTTP_AUTHORIZATION" in environ and skips_preflight(environ, method, websocket):
+            return Refusal(
+                "the request carries credentials", "Authorization", "supports_credentials"
+            )
+    return None
+
+
+def socketio_origins(app: Flask) -> Callable[..., bool]:
+    """``SocketIO(app, cors_allowed_origins=socketio_origins(app))``: one origin list for both.
+
+    Flask-SocketIO's handshakes do not pass through Flask's hooks, so the gate cannot
+    see them. The callable allows the request's own origin and the origins the
+    app-level policy allows (``CrossOrigin(app, origins=...)`` or ``CORS_ORIGINS``;
+    none when the app level names none), and sends ``cors_refused`` for the others.
+    Engine.io calls it on every Socket.IO request, so it costs a lookup: the app's
+    configuration in force is read at each call, and nothing else.
+
+    .. versionadded:: 0.3.0
+    """
+
+    def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
+        if origin is None:
+            return True  # no page sent it: not a browser's cross-origin handshake
+        if environ is not None:
+            scheme = str(environ.get("wsgi.url_scheme", "http"))
+            host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+            if origin == own_origin(scheme, str(host)):
+                return True
+        state = app.extensions.get(EXTENSION_KEY)
+        defaults = state.rules.defaults if state is not None else {}
+        if "origins" in defaults:
+            refusal = origin_refusal(defaults["origins"], origin)
+        else:
+            refusal = Refusal("the app level names no origins", origin, "origins")
+        if refusal is None:
+            return True
+        report_refusal(app, None, None, Kind.WEBSOCKET, "GET", refusal)
+        return False
+
+    return allowed
