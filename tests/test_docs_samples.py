@@ -408,6 +408,26 @@ def test_writes_sample_lets_the_identity_provider_post_its_callback(origin: str)
     assert allow_headers(response) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "suffix"), [("writes_gate", ""), ("writes_report", " [report only: served]")]
+)
+def test_write_refusal_line_on_the_writes_page_is_the_one_logged(
+    caplog: pytest.LogCaptureFixture, name: str, suffix: str
+) -> None:
+    with caplog.at_level(logging.INFO, logger="flask_crossorigin"):
+        write(sample(name).app, "/oxygen-data", VENUS)
+    line = (
+        "CORS POST write refused for endpoint 'oxygen_data': origin is not allowed: "
+        "'https://venus.com' (option origins)"
+    )
+    assert [r.getMessage() for r in caplog.records if r.name == "flask_crossorigin"] == [
+        line + suffix
+    ]
+    page = (DOCS / "writes.rst").read_text()
+    assert line in page
+    assert suffix.strip() in page
+
+
 def test_report_mode_sample_counts_the_write_it_would_refuse_and_serves_it() -> None:
     module = sample("writes_report")
     assert write(module.app, "/oxygen-data", VENUS).status_code == 200
