@@ -6,6 +6,10 @@ serving GET and POST, and its policy allows ``origins`` origins
 ``https://o0.example.com`` .. ``https://o{origins-1}.example.com``. The benchmarks hit
 the last route with the last origin, so that any scan over the lists shows.
 
+With ``source=True``, ours takes its origins from an ``OriginSource`` whose loader returns
+the same origins plus as many ``*.`` patterns (``https://*.p{i}.example.org``), so that a
+request's cost can be compared with the static list's.
+
 ``mode`` is ``resources`` (one app-wide pattern ``/api/*``) or ``decorator`` (every
 view decorated with the same per-view policy). flask-cors reads resource keys as
 regular expressions (``/api/*`` still matches every route here), ours as ``*`` globs.
@@ -59,12 +63,21 @@ class _NoopHooks:
         return response
 
 
-def build_app(kind: str, mode: str, routes: int, origins: int) -> Flask:
+def build_app(kind: str, mode: str, routes: int, origins: int, source: bool = False) -> Flask:
     """One benchmark app; see the module docstring."""
     if kind not in (*KINDS, FLOOR) or mode not in MODES:
         raise ValueError(f"kind must be one of {KINDS} and mode one of {MODES}")
     app = Flask(f"bench_{kind.replace('-', '_')}_{mode}")
-    allowed = origin_list(origins)
+    allowed: Any = origin_list(origins)
+    if source and kind == "ours":
+        from flask_crossorigin import OriginSource
+
+        loaded = [*allowed, *(f"https://*.p{i}.example.org" for i in range(origins))]
+
+        def load_origins() -> list[str]:
+            return loaded
+
+        allowed = OriginSource(load_origins)
     decorate: Callable[[Any], Any] | None = None
     # The floor is bare Flask plus no-op hooks: its views are never decorated (without the
     # extension a decorated view answers 500, which would make the floor measure errors).

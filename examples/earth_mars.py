@@ -196,7 +196,16 @@ document.querySelector("#send").addEventListener("click", async () => {
     result.dataset.state = "blocked";
     result.textContent = `Blocked by the browser: ${error} (the console says why)`;
   }
-  const log = await (await fetch(MARS + "/log")).json();
+  let log;
+  try {
+    log = await (await fetch(MARS + "/log")).json();
+  } catch (error) {
+    // Opened as localhost instead of 127.0.0.1: another origin, which Mars does not allow.
+    result.dataset.state = "blocked";
+    result.textContent = `Mars allows one page origin, and ${location.origin} is not it: ` +
+      "open the page at the address the server printed (http://127.0.0.1:..., not localhost).";
+    return;
+  }
   showExchange("1. Preflight", log.preflight,
     "No preflight this time: the browser reused the answer it cached (Access-Control-Max-Age).");
   showExchange("2. POST", log.post, "The POST never reached Mars: the preflight refused it.");

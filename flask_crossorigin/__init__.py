@@ -2,7 +2,8 @@
 
 ``CrossOrigin(app)`` installs the hooks, ``@cross_origin(...)`` gives a view its own
 policy, ``CorsConfigError`` is raised for a configuration a browser would reject, and
-``cors_refused`` is sent for every refused request.
+``cors_refused`` is sent for every refused request. ``OriginSource`` gives origins
+that change at run time.
 """
 
 from .decorator import cross_origin, exempt_writes
@@ -12,6 +13,7 @@ from .gate import socketio_origins
 from .options import AppOptions, CorsOptions
 from .policy import Refusal
 from .signals import Kind, cors_refused
+from .sources import OriginSource
 
 __all__ = [
     "AppOptions",
@@ -19,6 +21,7 @@ __all__ = [
     "CorsOptions",
     "CrossOrigin",
     "Kind",
+    "OriginSource",
     "Refusal",
     "cors_refused",
     "cross_origin",

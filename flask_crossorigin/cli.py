@@ -20,7 +20,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .errors import CorsConfigError
-from .testing import ENGINES, Engine, FetchUsageError, cors_state, fetch, parse_header
+from .http import TOKEN
+from .testing import FetchUsageError, cors_state, fetch
+from .testing._request import ENGINES, Engine
+from .testing._transcript import escape_controls
 
 if TYPE_CHECKING:
     from .hooks import CorsState
@@ -48,7 +51,10 @@ def _route_methods(methods: object) -> list[str]:
 
 
 def route_rows(state: CorsState) -> list[dict[str, object]]:
-    """One ``{rule, endpoint, methods, policy, source}`` per URL rule, sorted by rule."""
+    """One ``{rule, endpoint, methods, policy, source, gate}`` per URL rule, sorted by rule.
+
+    ``gate`` is what the write gate does there: ``on``, ``report``, ``off`` or ``exempt``.
+    """
     rows: list[dict[str, object]] = []
     table = state.rules
     rules = sorted(table.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
@@ -63,6 +69,7 @@ def route_rows(state: CorsState) -> list[dict[str, object]]:
                 "methods": _route_methods(rule.methods or set()),
                 "policy": policy.describe() if policy is not None else None,
                 "source": policy.source if policy is not None else None,
+                "gate": table.gate_for(rule)[0].value,
             }
         )
         if by_subdomain:
@@ -76,16 +83,15 @@ def _cells(row: dict[str, object]) -> list[str]:
     shown = ", ".join(methods)
     policy = row["policy"]
     first = [str(row["rule"]), *([str(row["subdomain"]) or "-"] if "subdomain" in row else [])]
+    gate = str(row["gate"])
     if not isinstance(policy, dict):
-        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-"]
+        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-", "-", "-", gate]
     # Shown like the Methods column: HEAD goes with GET, and OPTIONS is not listed.
     allowed = [
         m
         for m in policy["methods"]
         if m != "OPTIONS" and (m != "HEAD" or "GET" not in policy["methods"])
     ]
-    if allowed != methods:
-        shown += f" (CORS: {', '.join(allowed)})"
     max_age = policy["max_age"]
     return [
         *first,
@@ -96,13 +102,16 @@ def _cells(row: dict[str, object]) -> list[str]:
         "yes" if policy["supports_credentials"] else "no",
         "-" if max_age is None else str(max_age),
         policy["expose_headers"] or "-",
+        ", ".join(allowed),
+        policy["allow_headers"] or "-",
+        gate,
     ]
 
 
 def format_table(rows: Sequence[dict[str, object]]) -> str:
     """Aligned columns, as ``flask routes`` prints them."""
     header = ["Rule", "Endpoint", "Methods", "Source", "Origins", "Credentials", "Max-Age"]
-    header.append("Exposed headers")
+    header += ["Exposed headers", "CORS methods", "Allowed headers", "Write gate"]
     if rows and "subdomain" in rows[0]:
         header.insert(1, "Subdomain")
     lines = [header, *(_cells(row) for row in rows)]
@@ -128,8 +137,50 @@ def routes_command(as_json: bool) -> None:
 # flask cors check
 
 
+#: fetch()'s keywords, as ``flask cors check`` spells them.
+FLAGS = {
+    "path": "PATH",
+    "origin": "--origin",
+    "method": "--method",
+    "headers": "--header",
+    "expose": "--expose",
+    "base_url": "--url",
+}
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``NAME[:VALUE]``, as a page's script may set it with ``headers.append``."""
+    name, _, value = text.partition(":")
+    name, value = name.strip(), value.strip(" \t")
+    if not TOKEN.fullmatch(name):
+        raise click.UsageError(
+            f"--header {escape_controls(repr(text))}: {escape_controls(repr(name))} is not a "
+            "header name; write NAME or NAME:VALUE, e.g. --header 'Content-Type: application/json'"
+        )
+    return name, value
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``--url https://api.mars.test/oxygen-data``: the API's origin, and the path on it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not rest:
+        raise click.UsageError(
+            f"--url {escape_controls(repr(url))}: give the API's full URL, "
+            "e.g. --url https://api.example.com/items"
+        )
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host}", slash + path if slash else "/"
+
+
+def usage_error(error: FetchUsageError) -> click.UsageError:
+    """The error of fetch(), with its keyword renamed to the flag the user typed."""
+    flag = FLAGS.get(error.argument, error.argument)
+    return click.UsageError(escape_controls(f"{flag} {error.problem}"))
+
+
 @cors_cli.command("check")
-@click.argument("path")
+@click.argument("path", required=False)
+@click.option("--url", help="The API's full URL, e.g. https://api.example.com/items (not PATH).")
 @click.option("--origin", required=True, help="The page's origin, e.g. https://earth.com.")
 @click.option("--method", default="GET", show_default=True, help="As given to fetch().")
 @click.option("--header", "headers", multiple=True, help="NAME[:VALUE], repeatable.")
@@ -141,10 +192,11 @@ def routes_command(as_json: bool) -> None:
     type=click.Choice(ENGINES),
     default="chromium",
     show_default=True,
-    help="The engine whose verdict and console wording to give.",
+    help="The engine whose verdict, console wording and cookie rules to give.",
 )
 def check_command(
-    path: str,
+    path: str | None,
+    url: str | None,
     origin: str,
     method: str,
     headers: tuple[str, ...],
@@ -154,12 +206,19 @@ def check_command(
 ) -> None:
     """Act out what a browser does for fetch(PATH) from ORIGIN, and say if it would block.
 
-    Exit status 0 when allowed, 1 when blocked (or an --expose header is hidden),
-    2 on a usage error.
+    Give PATH, or --url with the API's full URL (its origin then decides which site
+    the cookies belong to). Exit status 0 when allowed, 1 when blocked (or an
+    --expose header is hidden), 2 on a usage error.
     """
+    if (path is None) == (url is None):
+        raise click.UsageError("give PATH or --url, one of them")
+    base_url = None
+    if url is not None:
+        base_url, path = split_url(url)
+    assert path is not None
+    parsed: Sequence[tuple[str, str]] = [parse_header(text) for text in headers]
+    state = _state()
     try:
-        parsed: Sequence[tuple[str, str]] = [parse_header(text) for text in headers]
-        state = _state()
         result = fetch(
             state.rules.app,
             path,
@@ -169,9 +228,10 @@ def check_command(
             credentials="include" if credentials else "same-origin",
             browser=cast("Engine", engine),  # click.Choice(ENGINES) checked it
             expose=expose,
+            base_url=base_url,
         )
     except FetchUsageError as error:
-        raise click.UsageError(str(error)) from None
+        raise usage_error(error) from None
     click.echo(result.transcript)
     if not result.allowed:
         raise click.exceptions.Exit(1)

@@ -75,6 +75,29 @@ def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
     return bool(origin == "null" or origin != own_origin(req.scheme, req.host))
 
 
+def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
+    """Why a refused write may be the app's own page: a proxy Flask is not told about.
+
+    Behind a TLS-terminating proxy without ``ProxyFix``, Flask sees ``http://`` while
+    the page's ``Origin`` says ``https://``, so a same-origin form or WebSocket looks
+    cross-origin. That cannot be seen at start-up, only on such a request.
+    """
+    origin = environ.get(ENV_ORIGIN)
+    own = own_origin(req.scheme, req.host)
+    if origin is None or origin == own:
+        return None
+    scheme, _, hostport = own.partition("://")
+    other = "https" if scheme == "http" else "http"
+    if origin not in (f"{other}://{hostport}", f"{other}://{hostport.rpartition(':')[0]}"):
+        return None
+    return (
+        f"a write from {origin!r} was judged cross-origin because Flask sees this request "
+        f"as {own!r}: the app is probably behind a proxy that terminates TLS and Flask is "
+        "not told; wrap it: from werkzeug.middleware.proxy_fix import ProxyFix; "
+        "app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)"
+    )
+
+
 def skips_preflight(environ: dict[str, Any], method: str, websocket: bool) -> bool:
     """Whether a browser sends this write without a preflight (a form, a beacon, a socket).
 
@@ -146,7 +169,13 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
         state = app.extensions.get(EXTENSION_KEY)
         defaults = state.rules.defaults if state is not None else {}
         if "origins" in defaults:
-            refusal = origin_refusal(defaults["origins"], origin)
+            origins = defaults["origins"]
+            if origins.sources and environ is not None:
+                # A source's key function reads the request (its Host, say).
+                with app.request_context(environ):
+                    refusal = origin_refusal(origins, origin)
+            else:
+                refusal = origin_refusal(origins, origin)
         else:
             refusal = Refusal("the app level names no origins", origin, "origins")
         if refusal is None:

@@ -11,6 +11,7 @@ immutable value, and never touches Flask's lists of hooks again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,7 +20,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .errors import CorsConfigError
-from .gate import is_cross_origin, is_websocket_handshake, write_refusal
+from .gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
 from .http import (
     ALLOW_ORIGIN,
     ENV_ORIGIN,
@@ -40,6 +41,8 @@ from .http import (
 from .policy import ORIGIN_CHECK_FAILED, Policy, Refusal
 from .rules import Gate, RuleTable
 from .signals import Kind, refusal_line, report_refusal
+
+logger = logging.getLogger("flask_crossorigin")
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -78,11 +81,13 @@ class CorsState:
 class Hooks:
     """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
 
-    __slots__ = ("answer_class", "app", "state")
+    __slots__ = ("answer_class", "app", "proxy_warned", "state")
 
     def __init__(self, app: Flask, state: CorsState) -> None:
         self.app = app
         self.state = state
+        #: The warning that a proxy makes same-origin writes look cross-origin was logged.
+        self.proxy_warned = False
         # The answers the hooks make themselves (preflights, refused writes): no default
         # type, and add_headers knows them by their class without reading a header.
         self.answer_class: type[Response] = type(
@@ -195,6 +200,11 @@ class Hooks:
         if refusal is None:
             return None
         kind = Kind.WEBSOCKET if websocket else Kind.WRITE
+        if not self.proxy_warned:
+            hint = proxy_hint(req, environ)
+            if hint is not None:
+                self.proxy_warned = True
+                logger.warning("%s", hint)
         if gate is Gate.REPORT:
             report_refusal(self.app, environ, rule.endpoint, kind, method, refusal, enforced=False)
             return None

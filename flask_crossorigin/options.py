@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, cast
 from .browser import ENGINE_NAMES, MAX_AGE_CAPS
 from .errors import CorsConfigError
 from .http import TOKEN
-from .origins import OriginMatcher, parse_origins
+from .origins import DynamicOrigins, OriginMatcher, parse_origins
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -30,8 +30,8 @@ logger = logging.getLogger("flask_crossorigin")
 
 # What the user may write.
 
-#: One allowed origin: an origin, a ``*.`` pattern, a compiled regex or a check.
-OriginSpec: TypeAlias = str | re.Pattern[str] | Callable[[str], bool]
+#: One allowed origin: an origin, a ``*.`` pattern, a compiled regex, a check or a source.
+OriginSpec: TypeAlias = str | re.Pattern[str] | Callable[[str], bool] | DynamicOrigins
 #: A ``resources`` pattern: ``"/api/*"`` (``*`` matches anything) or a compiled regex.
 ResourcePattern: TypeAlias = str | re.Pattern[str]
 

@@ -159,6 +159,44 @@ def normalise_origin(raw: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
+class DynamicOrigins:
+    """Origins known only at run time (:class:`~flask_crossorigin.OriginSource`).
+
+    Defined here so that matching can consult one without this module importing it.
+    """
+
+    def allows(self, origin: str) -> bool | None:
+        """True, False, or None when it cannot decide now (refused, not to be cached)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def advice(self, origin: str) -> str:
+        raise NotImplementedError
+
+
+def matches_subdomain(subdomains: frozenset[tuple[str, str, str]], origin: str) -> bool:
+    """Whether a serialised ``origin`` falls under one of ``subdomains``' patterns.
+
+    Each pattern is ``(scheme, base host, port)``; the request's host is probed once per
+    label, so the cost does not grow with the number of patterns. ``origin`` must already
+    match :data:`SERIALIZED_ORIGIN`.
+    """
+    scheme, _, hostport = origin.partition("://")
+    host, port = hostport, ""
+    if not hostport.endswith("]"):
+        head, sep, tail = hostport.rpartition(":")
+        if sep:
+            host, port = head, tail
+    labels = host.split(".")
+    if all(labels):
+        for i in range(1, len(labels)):
+            if (scheme, ".".join(labels[i:]), port) in subdomains:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class OriginMatcher:
     """Which request origins a policy allows.
@@ -167,7 +205,8 @@ class OriginMatcher:
     ``exact`` is a set lookup, and ``subdomains`` holds ``(scheme, base host, port)``
     for each ``scheme://*.base[:port]`` pattern, probed once per label of the
     request's host. ``regexes`` (full-matched) and ``checks`` (user callables) are
-    tried in turn, so their number does count.
+    tried in turn, so their number does count. ``sources`` (origins loaded at run
+    time) are asked last, each at the cost of a set lookup.
     """
 
     any_origin: bool = False
@@ -175,6 +214,7 @@ class OriginMatcher:
     subdomains: frozenset[tuple[str, str, str]] = frozenset()
     regexes: tuple[re.Pattern[str], ...] = ()
     checks: tuple[OriginCheck, ...] = ()
+    sources: tuple[DynamicOrigins, ...] = ()
 
     def describe(self) -> list[str]:
         """The configured origins as text, for ``flask cors routes`` and messages."""
@@ -184,34 +224,33 @@ class OriginMatcher:
         described += sorted(f"{s}://*.{h}" + (f":{p}" if p else "") for s, h, p in self.subdomains)
         described += [f"re.compile({r.pattern!r})" for r in self.regexes]
         described += [getattr(c, "__qualname__", repr(c)) for c in self.checks]
+        described += [source.describe() for source in self.sources]
         return described
 
-    def allows(self, origin: str) -> bool:
-        """Whether ``origin`` (the raw header value) is allowed.
+    def advice(self, origin: str) -> str | None:
+        """What to change so that ``origin`` is allowed, when a source decides it."""
+        if self.sources:
+            return " or ".join(source.advice(origin) for source in self.sources)
+        return None
+
+    def allows(self, origin: str) -> bool | None:
+        """Whether ``origin`` (the raw header value) is allowed; None: refused for now.
 
         A callable that raises refuses the origin and logs the error: a bug in a
-        user's check must not turn into a 500 or into an open door.
+        user's check must not turn into a 500 or into an open door. None means a
+        source could not decide (no good load yet): refused, but not to be cached.
         """
         if self.any_origin or origin in self.exact:
             return True
         if not (self.subdomains or self.regexes or self.checks):
-            return False
+            # A source validates the raw value itself before probing its patterns.
+            return self._ask_sources(origin) if self.sources else False
         if len(origin) > MAX_ORIGIN_LENGTH or not (
             SERIALIZED_ORIGIN.fullmatch(origin) or origin == FILE_ORIGIN
         ):
             return False
-        if self.subdomains:
-            scheme, _, hostport = origin.partition("://")
-            host, port = hostport, ""
-            if not hostport.endswith("]"):
-                head, sep, tail = hostport.rpartition(":")
-                if sep:
-                    host, port = head, tail
-            labels = host.split(".")
-            if all(labels):
-                for i in range(1, len(labels)):
-                    if (scheme, ".".join(labels[i:]), port) in self.subdomains:
-                        return True
+        if self.subdomains and matches_subdomain(self.subdomains, origin):
+            return True
         for regex in self.regexes:
             if regex.fullmatch(origin):
                 return True
@@ -225,7 +264,16 @@ class OriginMatcher:
                     getattr(check, "__qualname__", repr(check)),
                     origin[:80],
                 )
-        return False
+        return self._ask_sources(origin) if self.sources else False
+
+    def _ask_sources(self, origin: str) -> bool | None:
+        undecided = False
+        for source in self.sources:
+            answer = source.allows(origin)
+            if answer:
+                return True
+            undecided = undecided or answer is None
+        return None if undecided else False
 
 
 def parse_origins(value: object) -> OriginMatcher:
@@ -233,7 +281,7 @@ def parse_origins(value: object) -> OriginMatcher:
     if value == "*":
         return OriginMatcher(any_origin=True)
     items: Iterable[object]
-    if isinstance(value, (str, re.Pattern)) or callable(value):
+    if isinstance(value, (str, re.Pattern, DynamicOrigins)) or callable(value):
         items = [value]
     elif isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
         items = list(value)
@@ -250,8 +298,12 @@ def parse_origins(value: object) -> OriginMatcher:
     subdomains: set[tuple[str, str, str]] = set()
     regexes: list[re.Pattern[str]] = []
     checks: list[OriginCheck] = []
+    sources: list[DynamicOrigins] = []
     problems: list[str] = []
     for item in items:
+        if isinstance(item, DynamicOrigins):
+            sources.append(item)
+            continue
         try:
             _add_origin(item, items, exact, subdomains, regexes, checks)
         except CorsConfigError as error:
@@ -263,6 +315,7 @@ def parse_origins(value: object) -> OriginMatcher:
         subdomains=frozenset(subdomains),
         regexes=tuple(regexes),
         checks=tuple(checks),
+        sources=tuple(sources),
     )
 
 

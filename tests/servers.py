@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from typing import IO, Any
 import pytest
 from flask import Flask, Response, request
 
-from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin import CrossOrigin, OriginSource, cross_origin
 
 ROOT = Path(__file__).resolve().parent.parent
 EARTH = "https://earth.com"
@@ -226,6 +227,34 @@ def create_websocket_app(ran_path: str) -> Flask:
     @app.route("/plain")
     def plain() -> str:
         return "plain"
+
+    return app
+
+
+def create_tenants_app(db_path: str, ttl: float = 0.5) -> Flask:
+    """Tenant origins from the SQLite file ``db_path`` (table ``tenants(origin)``) through an
+    ``OriginSource`` with a short ``ttl``; ``/items`` answers with the worker's PID in
+    ``X-Worker-Pid``, so a test can tell which worker answered (and its log lines too)."""
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(process)d %(levelname)s %(message)s"
+    )
+
+    def load_tenants() -> list[str]:
+        with contextlib.closing(sqlite3.connect(db_path, timeout=5)) as db:
+            return [origin for (origin,) in db.execute("SELECT origin FROM tenants")]
+
+    app = Flask("served-tenants")
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        response.headers["X-Worker-Pid"] = str(os.getpid())
+        return response
+
+    CrossOrigin(app, origins=OriginSource(load_tenants, ttl=ttl))
+
+    @app.route("/items", methods=["GET", "PUT"])
+    def items() -> str:
+        return "items"
 
     return app
 

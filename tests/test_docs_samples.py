@@ -400,6 +400,27 @@ def test_writes_sample_protects_a_route_without_a_policy(
     assert write(sample("writes_gate").app, "/settings", origin, site).status_code == status
 
 
+def test_writes_page_shows_what_the_commands_say_of_the_gate() -> None:
+    """``flask cors routes`` shows each route's gate; ``check`` acts out a refused form POST."""
+    sample_app = str(SAMPLES / "writes_gate.py")
+    routes = flask_command("--app", sample_app, "cors", "routes")
+    assert routes.returncode == 0, routes.stderr
+    gates = {line.split()[0]: line.split()[-1] for line in routes.stdout.splitlines()[2:]}
+    assert gates["/oxygen-data"] == "on"
+    assert gates["/settings"] == "on"
+    assert gates["/auth/callback"] == "exempt"
+    args = ["/oxygen-data", "--origin", VENUS, "--method", "POST"]
+    checked = flask_command(
+        "--app", sample_app, "cors", "check", *args, "--header", "Content-Type: text/plain"
+    )
+    assert checked.returncode == 1, checked.stderr
+    page = (DOCS / "writes.rst").read_text()
+    for line in ("< 403 FORBIDDEN", "refused by the server before the view (status 403)"):
+        assert line in checked.stdout
+        assert line in page
+    assert "Write gate" in routes.stdout.splitlines()[0]
+
+
 @pytest.mark.parametrize("origin", ["https://idp.example", "null"])
 def test_writes_sample_lets_the_identity_provider_post_its_callback(origin: str) -> None:
     """An exempt route takes cross-origin writes, and still opens no cross-origin read."""
@@ -439,18 +460,31 @@ def test_report_mode_sample_counts_the_write_it_would_refuse_and_serves_it() -> 
     ("forwarded_proto", "status"), [("https", 200), (None, 403)], ids=["proxyfix", "no-proto"]
 )
 def test_proxy_sample_sees_its_own_pages_as_same_origin_only_through_proxyfix(
-    forwarded_proto: str | None, status: int
+    caplog: pytest.LogCaptureFixture, forwarded_proto: str | None, status: int
 ) -> None:
     """Without Fetch metadata (Chromium's WebSocket handshakes), the Origin fallback decides:
-    behind a TLS proxy the app's own https page looks cross-origin unless ProxyFix says https."""
+    behind a TLS proxy the app's own https page looks cross-origin unless ProxyFix says https,
+    and the log says which line to paste."""
     headers = {"X-Forwarded-Host": "chat.example.com"}
     if forwarded_proto is not None:
         headers["X-Forwarded-Proto"] = forwarded_proto
     app = sample("writes_proxy").app
-    response = write(
-        app, "/messages", "https://chat.example.com", None, base_url="http://10.0.0.5", **headers
-    )
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        response = write(
+            app,
+            "/messages",
+            "https://chat.example.com",
+            None,
+            base_url="http://10.0.0.5",
+            **headers,
+        )
     assert response.status_code == status
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    if status == 403:
+        (warning,) = warnings
+        assert "ProxyFix(app.wsgi_app, x_proto=1, x_host=1)" in warning
+    else:
+        assert warnings == []
 
 
 @pytest.mark.skipif(
@@ -575,3 +609,33 @@ def test_the_two_commands_are_written_out(path: str) -> None:
 
 def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert f"\n{README_COMMANDS[1]}\n" in (ROOT / ".ci" / "run").read_text()
+
+
+# Origins that change at run time
+
+
+def test_origin_sources_page_doctests_pass() -> None:
+    """The page's doctests (refresh, describe, a key asked outside a request) pass."""
+    run_doctests("origin_sources.rst", {})
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "status", "allowed"),
+    [
+        ("acme.saas.example", "https://shop.acme.example", 200, True),
+        ("acme.saas.example", "https://api.acme.example", 200, True),
+        ("acme.saas.example", "https://globex.example", 200, False),
+        ("globex.saas.example", "https://globex.example", 200, True),
+        ("made-up.example", "https://globex.example", 400, False),
+    ],
+)
+def test_tenant_hosts_sample_allows_each_tenant_its_own_origins(
+    host: str, origin: str, status: int, allowed: bool
+) -> None:
+    """Each host gets its tenant's origins; a host outside TRUSTED_HOSTS is a 400."""
+    app = sample("tenant_hosts").app
+    response = app.test_client().get(
+        "/api/orders", base_url=f"http://{host}", headers={"Origin": origin}
+    )
+    assert response.status_code == status
+    assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed

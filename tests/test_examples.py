@@ -69,3 +69,23 @@ def test_app_factory_example_gives_each_app_its_own_origins() -> None:
 )
 def test_origin_check_example_allows_known_tenants_only(origin: str, allowed: bool) -> None:
     assert (acao(load("origin_check").app, "/invoices", origin) == origin) is allowed
+
+
+def test_tenants_example_allows_a_tenant_added_by_the_admin_view_at_once(tmp_path: Path) -> None:
+    """A tenant added through the admin view is allowed on the next request, no restart."""
+    app = load("tenants").create_app(str(tmp_path / "tenants.sqlite"))
+    client = app.test_client()
+    shop = "https://shop.example"
+    assert acao(app, "/api/invoices", shop) is None
+    refused = client.post("/admin/tenants", json={"name": "shop", "origin": shop})
+    assert refused.status_code == 403
+    added = client.post(
+        "/admin/tenants",
+        json={"name": "shop", "origin": shop},
+        headers={"X-Admin-Token": "change-me"},
+    )
+    assert added.status_code == 201
+    got = client.get("/api/invoices", headers={"Origin": shop})
+    assert got.headers["Access-Control-Allow-Origin"] == shop
+    assert got.headers["Access-Control-Allow-Credentials"] == "true"
+    assert acao(app, "/api/invoices", "https://other.example") is None

@@ -91,3 +91,23 @@ def test_earth_sends_weather_to_mars_and_shows_both_exchanges(
     assert state == "ok", text
     assert shown["1. Preflight"]["note"].startswith("No preflight this time")
     assert shown["2. POST"]["answered"]["heading"] == "Mars answered: 200 OK"
+
+
+def test_earth_opened_as_localhost_says_which_address_to_use_without_an_uncaught_error(
+    browser: Engine, earth_url: str
+) -> None:
+    """At http://localhost:port the page is another origin; it says to open 127.0.0.1 instead."""
+    browser.open(earth_url.replace("127.0.0.1", "localhost") + "/")
+    browser.evaluate(
+        "window.uncaught = [];"
+        "window.addEventListener('unhandledrejection', (e) => uncaught.push(String(e.reason)));"
+    )
+    browser.click("#send")
+    browser.wait_until(
+        'document.querySelector("#result").textContent.startsWith("Mars allows one page origin")'
+    )
+
+    state, text = browser.evaluate(READ_RESULT)
+    assert state == "blocked"
+    assert "http://127.0.0.1" in text
+    assert browser.evaluate("return window.uncaught") == []

@@ -1,0 +1,317 @@
+"""One lifecycle: what is configured is resolved once, what changes later fails only what it
+breaks, and nothing a user registers or connects can turn a refusal into a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import logging
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, cross_origin
+from flask_crossorigin.decorator import WRAPPERS_ATTR
+
+EARTH = "https://earth.com"
+VENUS = "https://venus.com"
+
+
+def new_app() -> Flask:
+    app = Flask("mars")
+    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    return app
+
+
+def preflight(app: Flask, path: str, method: str = "GET", origin: str = EARTH) -> Any:
+    return app.test_client().options(
+        path, headers={"Origin": origin, "Access-Control-Request-Method": method}
+    )
+
+
+# Rules and views.
+
+
+def test_rule_without_an_endpoint_is_ignored_at_init_app() -> None:
+    app = new_app()
+    app.url_map.add(Rule("/old", redirect_to="/new"))
+    app.add_url_rule("/new", "new", lambda: "new")
+    CrossOrigin(app, origins=[EARTH])
+    assert app.test_client().get("/old").status_code in (301, 302, 308)
+    assert app.test_client().get("/new", headers={"Origin": EARTH}).status_code == 200
+
+
+def test_rule_without_an_endpoint_added_after_init_app_breaks_no_request() -> None:
+    app = new_app()
+    CrossOrigin(app, origins=[EARTH])
+    app.add_url_rule("/new", "new", lambda: "new")
+    app.url_map.add(Rule("/old", redirect_to="/new"))
+    response = app.test_client().get("/new", headers={"Origin": EARTH})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+
+
+def test_broken_sibling_rule_does_not_break_the_preflight_of_another_method() -> None:
+    """A late GET /items with an invalid policy fails GET only; DELETE's preflight is answered."""
+    app = new_app()
+    CrossOrigin(app, supports_credentials=True)
+
+    @app.delete("/items")
+    @cross_origin(origins=[EARTH])
+    def delete_items() -> str:
+        return "deleted"
+
+    @app.get("/items")
+    @cross_origin()  # origins='*' with the app's credentials: cannot be served
+    def list_items() -> str:
+        return "items"
+
+    client = app.test_client()
+    assert preflight(app, "/items", "DELETE").status_code == 204
+    assert client.delete("/items", headers={"Origin": EARTH}).status_code == 200
+    assert client.get("/items", headers={"Origin": EARTH}).status_code == 500
+
+
+_DECORATE = cross_origin(origins=[EARTH])
+
+
+def shared_view() -> str:
+    return "shared"
+
+
+def test_decorating_a_module_level_view_per_create_app_keeps_nothing_per_call() -> None:
+    def create_app() -> Flask:
+        app = new_app()
+        CrossOrigin(app)
+        app.add_url_rule("/shared", "shared", _DECORATE(shared_view))
+        return app
+
+    for _ in range(300):
+        assert create_app().test_client().get("/shared").status_code == 200
+    gc.collect()
+    assert len(shared_view.__dict__[WRAPPERS_ATTR]) <= 1
+
+
+def test_second_app_may_register_the_bare_view_that_another_app_decorated() -> None:
+    first = new_app()
+    CrossOrigin(first)
+    first.add_url_rule("/shared", "shared", _DECORATE(shared_view))
+    second = new_app()
+    second.add_url_rule("/shared", "shared", shared_view)
+    CrossOrigin(second, origins=[VENUS])  # no "@cross_origin written above @app.route"
+    assert second.test_client().get("/shared").status_code == 200
+    assert first.test_client().get("/shared").status_code == 200
+
+
+def test_cross_origin_above_app_route_is_still_refused() -> None:
+    app = new_app()
+
+    @cross_origin(origins=[EARTH])
+    @app.get("/lost")
+    def lost() -> str:
+        return "lost"
+
+    with pytest.raises(CorsConfigError, match=r"above @app\.route"):
+        CrossOrigin(app)
+
+
+# CORS_* keys: read once, compared by identity.
+
+
+class TenantCheck:
+    """A callable instance that owns a lock, as a cache-backed origins check does."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def __call__(self, origin: str) -> bool:
+        with self.lock:
+            return origin == EARTH
+
+    def method(self, origin: str) -> bool:
+        return origin == EARTH
+
+
+def _allowed(allowed: str, origin: str) -> bool:
+    return origin == allowed
+
+
+@pytest.mark.parametrize(
+    "check",
+    [TenantCheck(), TenantCheck().method, functools.partial(_allowed, EARTH)],
+    ids=["instance owning a lock", "bound method", "functools.partial"],
+)
+def test_cors_origins_holding_a_callable_works_and_is_not_taken_for_a_late_change(
+    check: Any,
+) -> None:
+    app = new_app()
+    app.config["CORS_ORIGINS"] = check
+    CrossOrigin(app)
+    app.add_url_rule("/x", "x", lambda: "x")
+    client = app.test_client()
+    assert client.get("/x", headers={"Origin": EARTH}).headers["Access-Control-Allow-Origin"] == (
+        EARTH
+    )
+    assert "Access-Control-Allow-Origin" not in client.get("/x", headers={"Origin": VENUS}).headers
+
+
+def test_late_cors_key_fails_only_the_covered_routes() -> None:
+    app = new_app()
+    CrossOrigin(app)
+
+    @app.get("/covered")
+    @cross_origin(origins=[EARTH])
+    def covered() -> str:
+        return "covered"
+
+    app.add_url_rule("/plain", "plain", lambda: "plain")
+    app.config["CORS_MAX_AGE"] = 600  # after init_app: it would be ignored
+    client = app.test_client()
+    assert client.get("/covered").status_code == 500
+    assert client.get("/plain").status_code == 200
+
+
+@pytest.mark.parametrize("key", ["CORS_ORIGINS", "CORS_PROTECT_ALL_ROUTES"])
+def test_late_key_that_changes_coverage_fails_every_route(key: str) -> None:
+    app = new_app()
+    CrossOrigin(app)
+    app.add_url_rule("/plain", "plain", lambda: "plain")
+    app.config[key] = [EARTH] if key == "CORS_ORIGINS" else True
+    assert app.test_client().get("/plain").status_code == 500
+
+
+def test_list_in_config_changed_in_place_after_init_app_is_still_caught() -> None:
+    app = new_app()
+    app.config["CORS_ORIGINS"] = [EARTH]
+    CrossOrigin(app)
+    app.add_url_rule("/x", "x", lambda: "x")
+    app.config["CORS_ORIGINS"].append(VENUS)
+    assert app.test_client().get("/x").status_code == 500
+
+
+# resources: a literal rule with regex-looking characters.
+
+
+def test_resources_string_that_is_a_route_rule_added_later_is_that_literal_route() -> None:
+    """flask-cors's own case: resources named before the route '/service+path' is added."""
+    app = new_app()
+    CrossOrigin(app, resources={"/service+path": {"origins": [EARTH]}})
+    app.add_url_rule("/service+path", "service", lambda: "service")
+    app.add_url_rule("/servicepath", "other", lambda: "other")
+    client = app.test_client()
+    ok = client.get("/service+path", headers={"Origin": EARTH})
+    assert ok.headers["Access-Control-Allow-Origin"] == EARTH
+    other = client.get("/servicepath", headers={"Origin": EARTH})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_resources_regex_that_is_no_route_fails_at_the_first_request_naming_both_fixes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = new_app()
+    CrossOrigin(app, origins=[EARTH], resources=r"/api/v\d+")
+    app.add_url_rule("/api/v1", "v1", lambda: "v1")
+    assert app.test_client().get("/api/v1").status_code == 500
+    (message,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert r"re.compile('/api/v\\d+')" in message
+    assert r"re.compile(re.escape('/api/v\\d+'))" in message
+
+
+# Receivers of cors_refused.
+
+
+def test_async_receiver_is_run_and_the_refusal_stays_a_403() -> None:
+    app = new_app()
+    CrossOrigin(app)
+
+    @app.get("/x")
+    @cross_origin(origins=[EARTH])
+    def x() -> str:
+        return "x"
+
+    heard: list[str] = []
+
+    async def receiver(sender: Flask, kind: str, **extra: Any) -> None:
+        await asyncio.sleep(0)
+        heard.append(kind)
+
+    with cors_refused.connected_to(receiver, app):
+        assert preflight(app, "/x", origin=VENUS).status_code == 403
+    assert heard == ["preflight"]
+
+
+def test_raising_receiver_never_turns_a_refusal_into_a_500_and_is_logged_once_per_streak(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = new_app()
+    CrossOrigin(app)
+
+    @app.post("/x")
+    @cross_origin(origins=[EARTH])
+    def x() -> str:
+        return "x"
+
+    failing = [True]
+    heard: list[str] = []
+
+    def broken(sender: Flask, **extra: Any) -> None:
+        if failing[0]:
+            raise RuntimeError("metrics down")
+
+    def counting(sender: Flask, kind: str, **extra: Any) -> None:
+        heard.append(kind)
+
+    client = app.test_client()
+    with cors_refused.connected_to(broken, app), cors_refused.connected_to(counting, app):
+        for _ in range(5):
+            assert preflight(app, "/x", "POST", VENUS).status_code == 403
+        assert client.post("/x", headers={"Origin": VENUS}).status_code == 403
+        failing[0] = False
+        preflight(app, "/x", "POST", VENUS)
+        failing[0] = True
+        preflight(app, "/x", "POST", VENUS)
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2  # one per streak
+    assert heard == ["preflight"] * 5 + ["write", "preflight", "preflight"]
+
+
+# A refusal that a failing check caused may pass next time: no cache may keep it.
+
+
+def test_refusal_by_a_source_that_cannot_decide_is_answered_no_store() -> None:
+    from flask_crossorigin import OriginSource
+
+    def load_tenants() -> list[str]:
+        raise ConnectionError("database down")
+
+    app = new_app()
+    CrossOrigin(app, origins=OriginSource(load_tenants))
+
+    @app.post("/x")
+    def x() -> str:
+        return "x"
+
+    answer = preflight(app, "/x", "POST")
+    assert answer.status_code == 403
+    assert answer.headers["Cache-Control"] == "no-store"
+    write = app.test_client().post("/x", headers={"Origin": EARTH})
+    assert write.status_code == 403
+    assert write.headers["Cache-Control"] == "no-store"
+
+
+def test_socketio_origins_asks_a_keyed_source_with_the_handshake_host() -> None:
+    from flask_crossorigin import OriginSource, socketio_origins
+
+    tenants = {"a.mars.test": [EARTH], "b.mars.test": [VENUS]}
+    source = OriginSource(lambda host: tenants[host], key=lambda request: request.host)
+    app = new_app()
+    CrossOrigin(app, origins=source)
+    allowed = socketio_origins(app)
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "a.mars.test", "REQUEST_METHOD": "GET"}
+    assert allowed(EARTH, environ)
+    assert not allowed(VENUS, environ)
+    assert allowed(VENUS, {**environ, "HTTP_HOST": "b.mars.test"})
