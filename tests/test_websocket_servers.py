@@ -134,7 +134,6 @@ def create_socketio_app() -> tuple[Flask, Any, list[str | None], list[dict[str, 
         with lock:
             refusals.append(sent)
 
-    app.extensions["socketio-test-refusal-receiver"] = keep  # blinker holds receivers weakly
     return app, socketio, connected, refusals
 
 

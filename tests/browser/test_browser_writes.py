@@ -144,7 +144,6 @@ def create_api(pages: Pages) -> tuple[Flask, Counter[str], list[dict[str, Any]]]
         with lock:
             refusals.append({**sent, "token": request.args.get("t")})
 
-    app.extensions["writes-test-refusal-receiver"] = keep  # blinker holds receivers weakly
     return app, runs, refusals
 
 
@@ -198,16 +197,19 @@ def sent(
     browser.open(pages.a + "/")
     browser.add_cookie("planet", "earth")
     results: dict[tuple[str, str], Sent] = {}
-    for page in ("a", "b", "c"):
-        browser.open(getattr(pages, page) + "/")
-        for write in WRITES:
-            results[(page, write)] = send(browser, api, write)
-    browser.open(pages.a + "/")
-    results[("a", "form-without-credentials")] = send(
-        browser, api, "form", "/notes-without-credentials"
-    )
-    browser.open(pages.a + "/")
-    browser.evaluate("document.cookie = 'planet=; path=/; max-age=0';")
+    try:
+        for page in ("a", "b", "c"):
+            browser.open(getattr(pages, page) + "/")
+            for write in WRITES:
+                results[(page, write)] = send(browser, api, write)
+        browser.open(pages.a + "/")
+        results[("a", "form-without-credentials")] = send(
+            browser, api, "form", "/notes-without-credentials"
+        )
+    finally:
+        # The cookie goes to every port of 127.0.0.1: other browser tests must not see it.
+        browser.open(pages.a + "/")
+        browser.evaluate("document.cookie = 'planet=; path=/; max-age=0';")
     yield results
     keep_record(artifacts, browser, pages, results)
 
