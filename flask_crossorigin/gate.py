@@ -155,7 +155,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
     Engine.io calls it on every Socket.IO request, so it costs a lookup: the app's
     configuration in force is read at each call, and nothing else.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
