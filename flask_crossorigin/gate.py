@@ -83,9 +83,10 @@ def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
     cross-origin. That cannot be seen at start-up, only on such a request.
     """
     origin = environ.get(ENV_ORIGIN)
-    own = own_origin(req.scheme, req.host)
-    if origin is None or origin == own:
+    # Only an https page and a request Flask sees as http can be this; most refusals stop here.
+    if origin is None or not origin.startswith("https://") or req.scheme != "http":
         return None
+    own = own_origin(req.scheme, req.host)
     scheme, _, hostport = own.partition("://")
     other = "https" if scheme == "http" else "http"
     if origin not in (f"{other}://{hostport}", f"{other}://{hostport.rpartition(':')[0]}"):

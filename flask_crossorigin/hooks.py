@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import request
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .errors import CorsConfigError
@@ -32,6 +31,7 @@ from .http import (
     ORIGIN,
     PREFLIGHT_VARY,
     PREFLIGHT_VARY_VALUE,
+    TEXT_PLAIN,
     TOKEN,
     VARY,
     Header,
@@ -168,7 +168,7 @@ class Hooks:
         if refusal is not None:
             return self.refuse(environ, rule, Kind.PREFLIGHT, "OPTIONS", refusal, headers)
         response = self.answer_class(status=204)
-        response.headers = Headers(headers)
+        response.headers._list.extend(headers)  # checked when the policy was built
         return response
 
     def gate_write(
@@ -225,10 +225,9 @@ class Hooks:
             body = refusal_line(endpoint, kind, method, refusal)
         else:
             body = f"CORS {kind.value} refused: {refusal.rule} (option {refusal.option})"
-        response = self.answer_class(
-            body + "\n", status=403, headers=headers, content_type="text/plain; charset=utf-8"
-        )
-        response.headers.add(*NOSNIFF)
+        response = self.answer_class(body + "\n", status=403)
+        # Request values in the body and the headers are quoted and cut short (Refusal).
+        response.headers._list.extend((*headers, TEXT_PLAIN, NOSNIFF))
         return response
 
     # after_request
