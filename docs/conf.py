@@ -7,6 +7,8 @@ from pallets_sphinx_themes import ProjectLink, get_version
 
 # Document the package of this checkout, even when another copy is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project's own directive: cors-options, the API page's list of options.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 # Project --------------------------------------------------------------
 
@@ -21,12 +23,13 @@ default_role = "code"
 extensions = [
     "sphinx.ext.autodoc",
     "pallets_sphinx_themes",
+    "cors_options",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_preserve_defaults = True
 # No intersphinx: CI builds offline, and a failed inventory download is a warning (-W).
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_ext"]
 nitpicky = False
 
 # HTML -----------------------------------------------------------------

@@ -109,6 +109,75 @@ POLICY_OPTIONS: tuple[str, ...] = tuple(CorsOptions.__annotations__)
 #: covers, ``protect_all_routes`` extends the write gate to the routes no policy covers.
 APP_ONLY_OPTIONS: tuple[str, ...] = ("resources", "protect_all_routes")
 APP_OPTIONS: tuple[str, ...] = (*POLICY_OPTIONS, *APP_ONLY_OPTIONS)
+#: The app-only options' values when no layer names them.
+APP_ONLY_DEFAULTS: dict[str, object] = {"resources": (), "protect_all_routes": False}
+
+#: What each option does and an example of it, for the API page (docs/_ext/cors_options.py
+#: builds each option's entry from this, the typed options and the defaults above).
+OPTION_DOCS: dict[str, tuple[str, str]] = {
+    "origins": (
+        "The origins whose pages may read the answers, sent as ``Access-Control-Allow-Origin``: "
+        "``'*'``, an origin, a ``'https://*.earth.com'`` pattern (one or more subdomain labels, "
+        "never the bare domain), ``re.compile(...)`` (full match), a callable "
+        "``(origin) -> bool``, an :class:`~flask_crossorigin.OriginSource`, or a list of these "
+        "(``[]`` allows none). The default ``'*'`` applies inside a decorator, a blueprint "
+        "policy or a ``resources`` entry; at the app level, naming ``origins`` is what covers "
+        "every route.",
+        'origins=["https://earth.com", "https://*.earth.com"]',
+    ),
+    "methods": (
+        "The methods allowed, sent as ``Access-Control-Allow-Methods``. The default, ``None``, "
+        "allows the methods the route serves.",
+        'methods=["GET", "POST"]',
+    ),
+    "allow_headers": (
+        "The request headers a preflight may ask for, sent as ``Access-Control-Allow-Headers``: "
+        "``'*'`` echoes the names asked for (never a literal ``*``); a list allows those names "
+        "(``[]``: none). Names only, never regular expressions.",
+        'allow_headers=["Content-Type", "X-Company-Id"]',
+    ),
+    "expose_headers": (
+        "Response headers the page's JavaScript may read beyond the always-readable ones, "
+        "sent as ``Access-Control-Expose-Headers``.",
+        'expose_headers=["X-Total-Count"]',
+    ),
+    "supports_credentials": (
+        "Whether pages may send cookies or HTTP authentication and read the answer, sent as "
+        "``Access-Control-Allow-Credentials: true``. Needs listed origins, never ``'*'``.",
+        "supports_credentials=True",
+    ),
+    "max_age": (
+        "How long a browser may reuse a preflight's answer, in whole seconds or a "
+        "``timedelta``, sent as ``Access-Control-Max-Age``; ``None`` sends no header. A value "
+        "that Chromium would cut (above 7200 s) logs a WARNING naming each engine cap it "
+        "exceeds.",
+        "max_age=600",
+    ),
+    "allow_private_network": (
+        "Whether a public page may reach this private-network address, sent as "
+        "``Access-Control-Allow-Private-Network: true`` when the preflight asks for it.",
+        "allow_private_network=True",
+    ),
+    "protect_writes": (
+        "The write gate: ``True`` answers ``403`` before the view to a cross-origin write "
+        "that the policy would not have preflighted; ``'report'`` only logs it and sends "
+        "``cors_refused``; ``False`` turns the gate off.",
+        'protect_writes="report"',
+    ),
+    "resources": (
+        "Which routes the app-level policy covers: a ``'/api/*'`` glob matched against the "
+        "route's rule, ``re.compile(...)`` (full match), a list of those, or a dict "
+        "``pattern -> options`` (the first matching pattern wins). Unset, the app-level "
+        "policy covers every route once ``origins`` is named there.",
+        'resources={"/api/admin/*": {"origins": "https://ops.earth.com"}, "/api/*": {}}',
+    ),
+    "protect_all_routes": (
+        "Whether the write gate also covers the routes no policy covers: they then take no "
+        "cross-origin write at all.",
+        "protect_all_routes=True",
+    ),
+}
+assert tuple(OPTION_DOCS) == APP_OPTIONS, "one entry per option of AppOptions"
 
 #: flask-cors options that have no place here, and what to do instead (``{name}`` is
 #: the option as the user wrote it: a keyword, or a ``CORS_*`` key).
@@ -512,8 +581,10 @@ def split_app_layer(*layers: AppLayer) -> tuple[Layer, Resources, bool]:
     merged = AppLayer()
     for layer in layers:
         merged.update(layer)
-    resources = merged.pop("resources", ())
-    protect_all_routes = merged.pop("protect_all_routes", False)
+    resources = cast(Resources, merged.pop("resources", APP_ONLY_DEFAULTS["resources"]))
+    protect_all_routes = cast(
+        bool, merged.pop("protect_all_routes", APP_ONLY_DEFAULTS["protect_all_routes"])
+    )
     origins = merged.get("origins")
     if origins is not None and origins.allows_nothing:
         inherited = [r.written for r in resources if "origins" not in r.layer]

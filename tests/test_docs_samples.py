@@ -23,9 +23,19 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, socketio_origins
+from flask_crossorigin import (
+    AppOptions,
+    CorsConfigError,
+    CorsOptions,
+    CrossOrigin,
+    cors_refused,
+    socketio_origins,
+)
 
 from .servers import require_varnishd
+
+# The module that defines the typed options, whatever the package names it.
+options_module = sys.modules[CorsOptions.__module__]
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -91,7 +101,7 @@ def test_quickstart_preflight_is_answered_as_the_page_draws_it() -> None:
     }
 
 
-def test_refusal_line_on_the_logging_page_is_the_one_logged(
+def test_refusal_line_on_the_troubleshooting_page_is_the_one_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app = sample("quickstart").app
@@ -102,7 +112,7 @@ def test_refusal_line_on_the_logging_page_is_the_one_logged(
         "CORS preflight refused for endpoint 'oxygen_data': origin is not allowed: "
         "'https://evil.com' (option origins)"
     ]
-    assert lines[0] in (DOCS / "logging.rst").read_text()
+    assert lines[0] in (DOCS / "troubleshooting.rst").read_text()
 
 
 def test_the_two_logging_lines_show_info_on_the_terminal() -> None:
@@ -166,8 +176,8 @@ def test_no_route_with_a_policy_is_a_warning_at_the_first_request(
 # Validation
 
 
-def test_validation_page_doctests_pass() -> None:
-    run_doctests("validation.rst", {})
+def test_configuration_page_validation_doctests_pass() -> None:
+    run_doctests("configuration.rst", {})
 
 
 def test_every_configuration_error_is_reported_together() -> None:
@@ -265,7 +275,7 @@ TRANSCRIPTS = {
 
 
 @pytest.mark.parametrize("name", sorted(TRANSCRIPTS))
-def test_cli_transcripts_on_the_cli_page_are_what_the_command_prints(name: str) -> None:
+def test_cli_transcripts_on_the_testing_page_are_what_the_command_prints(name: str) -> None:
     args, status = TRANSCRIPTS[name]
     done = flask_command("--app", "examples/cli_demo.py", *args)
     assert done.returncode == status, done.stderr
@@ -275,7 +285,7 @@ def test_cli_transcripts_on_the_cli_page_are_what_the_command_prints(name: str) 
     shown = " ".join(
         ["$ flask --app examples/cli_demo.py", *(f'"{a}"' if " " in a else a for a in args)]
     )
-    assert f":prepend: {shown}\n" in (DOCS / "cli.rst").read_text()
+    assert f":prepend: {shown}\n" in (DOCS / "testing.rst").read_text()
     assert done.stdout == path.read_text(), "rerun with DOCS_REGENERATE=1 if the change is right"
 
 
@@ -639,3 +649,56 @@ def test_tenant_hosts_sample_allows_each_tenant_its_own_origins(
     )
     assert response.status_code == status
     assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+# The API page's options
+
+
+def documented_options() -> dict[str, str]:
+    """Each option's entry on the API page, as the ``cors-options`` directive writes it."""
+    text = "\n".join(load(DOCS / "_ext" / "cors_options.py").options_rst())
+    entries = text.split(".. py:attribute:: ")[1:]
+    return {entry.split("\n", 1)[0].split(".", 1)[1]: entry for entry in entries}
+
+
+def test_api_page_has_the_options_directive() -> None:
+    assert "\n.. cors-options::\n" in (DOCS / "api.rst").read_text()
+
+
+@pytest.mark.parametrize("name", list(AppOptions.__annotations__))
+def test_api_page_gives_each_option_its_type_default_layers_and_example(name: str) -> None:
+    """The entry is written from the typed options and the defaults the extension merges over."""
+    entry = documented_options()[name]
+    annotation = AppOptions.__annotations__[name]
+    assert f":type: {getattr(annotation, '__forward_arg__', annotation)}\n" in entry
+    defaults = {**options_module.DEFAULTS, **options_module.APP_ONLY_DEFAULTS}
+    default = defaults[name]
+    shown = ("'*'" if default.any_origin else "[]") if name == "origins" else repr(default)
+    assert f":Default: ``{shown}``\n" in entry
+    assert f"``CORS_{name.upper()}`` config key" in entry
+    assert ("``@cross_origin(...)``" in entry) is (name in CorsOptions.__annotations__)
+    example = options_module.OPTION_DOCS[name][1]
+    assert f":Example: ``{example}``" in entry
+    assert example.startswith(f"{name}=")
+
+
+def test_every_option_of_the_typed_options_is_on_the_api_page() -> None:
+    assert list(documented_options()) == list(AppOptions.__annotations__)
+    assert set(CorsOptions.__annotations__) < set(AppOptions.__annotations__)
+
+
+def test_built_api_page_documents_every_option(tmp_path: Path) -> None:
+    """The HTML that Sphinx builds has an entry, with its anchor, for each option."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("pallets_sphinx_themes")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(DOCS), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    page = (tmp_path / "api.html").read_text()
+    for name in AppOptions.__annotations__:
+        owner = "CorsOptions" if name in CorsOptions.__annotations__ else "AppOptions"
+        assert f'id="flask_crossorigin.{owner}.{name}"' in page
