@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+import flask_crossorigin
+import flask_crossorigin.testing
 from flask_crossorigin import (
     AppOptions,
     CorsConfigError,
@@ -687,8 +689,9 @@ def test_every_option_of_the_typed_options_is_on_the_api_page() -> None:
     assert set(CorsOptions.__annotations__) < set(AppOptions.__annotations__)
 
 
-def test_built_api_page_documents_every_option(tmp_path: Path) -> None:
-    """The HTML that Sphinx builds has an entry, with its anchor, for each option."""
+def test_built_api_page_documents_every_public_name_and_option(tmp_path: Path) -> None:
+    """The HTML that Sphinx builds has an entry, with its anchor, for each name of the two
+    ``__all__`` lists and for each option."""
     pytest.importorskip("sphinx")
     pytest.importorskip("pallets_sphinx_themes")
     done = subprocess.run(
@@ -699,6 +702,9 @@ def test_built_api_page_documents_every_option(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     page = (tmp_path / "api.html").read_text()
+    for module in (flask_crossorigin, flask_crossorigin.testing):
+        for exported in module.__all__:
+            assert f'id="{module.__name__}.{exported}"' in page
     for name in AppOptions.__annotations__:
         owner = "CorsOptions" if name in CorsOptions.__annotations__ else "AppOptions"
         assert f'id="flask_crossorigin.{owner}.{name}"' in page
