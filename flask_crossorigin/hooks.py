@@ -11,6 +11,7 @@ immutable value, and never touches Flask's lists of hooks again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -18,6 +19,7 @@ from flask import request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
+from .cookies import session_cookie_warning
 from .errors import CorsConfigError
 from .gate import is_cross_origin, is_websocket_handshake, write_refusal
 from .http import (
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.wrappers import Request, Response
     from werkzeug.routing import Rule
+
+logger = logging.getLogger("flask_crossorigin")
 
 #: Methods that never change anything (RFC 9110 "safe"), so the gate never looks at them.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -78,11 +82,13 @@ class CorsState:
 class Hooks:
     """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
 
-    __slots__ = ("answer_class", "app", "state")
+    __slots__ = ("answer_class", "app", "cookie_warned", "state")
 
     def __init__(self, app: Flask, state: CorsState) -> None:
         self.app = app
         self.state = state
+        #: The app has logged its session cookie warning: never look again.
+        self.cookie_warned = False
         # The answers the hooks make themselves (preflights, refused writes): no default
         # type, and add_headers knows them by their class without reading a header.
         self.answer_class: type[Response] = type(
@@ -171,6 +177,8 @@ class Hooks:
             headers.append(NO_STORE)  # no shared cache may replay this answer
         if refusal is not None:
             return self.refuse(environ, rule, Kind.PREFLIGHT, "OPTIONS", refusal, headers)
+        if not self.cookie_warned and policy is not None and policy.supports_credentials:
+            self.warn_about_session_cookie(req, origin)
         response = self.answer_class(status=204)
         response.headers = Headers(headers)
         return response
@@ -229,6 +237,18 @@ class Hooks:
         )
         response.headers.add(*NOSNIFF)
         return response
+
+    def warn_about_session_cookie(self, req: Request, origin: str) -> None:
+        """Once per app: a credentialed answer to a page whose requests lack the session cookie.
+
+        The CORS answer is right, so the page reads every response; but a browser that
+        keeps the session cookie out of cross-site requests makes each of them look
+        signed out (API.md, "Credentials across sites").
+        """
+        warning = session_cookie_warning(self.app, origin, f"{req.scheme}://{req.host}")
+        if warning is not None:
+            self.cookie_warned = True
+            logger.warning("CORS with credentials: %s", warning)
 
     # after_request
 
@@ -294,6 +314,8 @@ class Hooks:
         else:
             headers.add(ALLOW_ORIGIN, environ[ENV_ORIGIN])
             extra = policy.echo_headers
+            if not self.cookie_warned and policy.supports_credentials:
+                self.warn_about_session_cookie(req, environ[ENV_ORIGIN])
         # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
         # a browser reads two lines as one value, "true, true", and blocks.
         set_by_view = present & policy.actual_names

@@ -12,7 +12,8 @@ configuration error at once. The pytest plugin (registered through the ``pytest1
 entry point) adds a ``cors`` fixture bound to pytest-flask's ``app`` fixture.
 
 The pieces: ``_request`` reads the arguments as a browser builds the request,
-``_simulation`` acts it out, ``_cookies`` is the cookie model, ``_transcript`` the result.
+``_simulation`` acts it out, ``_cookies`` reads the cookies the app sets
+(the cookie model itself is :mod:`flask_crossorigin.cookies`), ``_transcript`` the result.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ..cookies import CookieNote
 from ..decorator import EXTENSION_KEY
 from ..errors import CorsConfigError
 from ..http import TOKEN
 from ..sources import source_problems
-from ._cookies import CookieNote
 from ._request import (
     ENGINES,
     Credentials,

@@ -3,7 +3,7 @@
 It sends what the browser would send (the preflight when one is needed, then the
 actual request, then each redirect) through the app's test client, runs the
 browser's checks from :mod:`flask_crossorigin.browser` on every response, judges the
-cookies with :mod:`._cookies`, and writes each step into a :class:`FetchResult`.
+cookies with :mod:`flask_crossorigin.cookies`, and writes each step into a :class:`FetchResult`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import browser
+from ..cookies import Cookie, judge, session_cookie
 from ..decorator import EXTENSION_KEY
 from ..http import REQUEST_HEADERS, REQUEST_METHOD
 from ..signals import cors_refused
-from ._cookies import Cookie, judge, parse_set_cookie, session_cookie
+from ._cookies import parse_set_cookie
 from ._request import DEFAULT_PORTS, FetchRequest, origin_of, remove_dot_segments
 from ._transcript import Exchange, FetchResult, Refused
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import browser
+from ..cookies import CookieNote
 from ..http import REQUEST_METHOD
 from ..signals import Kind, refusal_line
-from ._cookies import CookieNote
 from ._request import FetchRequest
 
 if TYPE_CHECKING:
