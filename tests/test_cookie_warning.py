@@ -1,4 +1,4 @@
-"""The server's own warning: a credentialed policy answers another site, but its session cookie stays home.
+"""The server's own warning: a credentialed policy answers another site, the cookie stays home.
 
 API.md, "Credentials across sites": one WARNING on the ``flask_crossorigin`` logger per
 app, naming the setting to change; none for a same-site page, a policy without
