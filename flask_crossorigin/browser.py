@@ -11,9 +11,11 @@ engine's.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers
 
@@ -506,3 +508,79 @@ def why_hidden(name: str, headers: Headers, credentials: bool) -> str | None:
             "be named there: '*' would not cover it)"
         )
     return f"{name} is not listed in Access-Control-Expose-Headers"
+
+
+# Local Network Access (WICG), enforced by Chromium from 142: CORS-FACTS 1.14.
+
+#: Address spaces, most private first; a request into a more private one is gated.
+ADDRESS_SPACES = ("loopback", "local", "public")
+_LOOPBACK_NETWORKS = tuple(map(ipaddress.ip_network, ("127.0.0.0/8", "::1/128")))
+_LOCAL_NETWORKS = tuple(
+    map(
+        ipaddress.ip_network,
+        (
+            "10.0.0.0/8",  # RFC 1918
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "169.254.0.0/16",  # link-local
+            "fc00::/7",  # unique local
+            "fe80::/10",  # link-local
+        ),
+    )
+)
+
+
+def address_space(host: str) -> str:
+    """The LNA address space a host literal is in; a DNS name other than localhost is public.
+
+    Names are not resolved: a name that resolves to a private address is judged public here.
+    """
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "public"
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    if any(address in network for network in _LOOPBACK_NETWORKS):
+        return "loopback"
+    if any(address in network for network in _LOCAL_NETWORKS):
+        return "local"
+    return "public"
+
+
+def local_network_note(engine: str, page: str, api: str) -> str | None:
+    """Why Chromium 142+ asks the user before this fetch (Local Network Access), else None.
+
+    A request from a page into a more private address space (public to local or
+    loopback, local to loopback) waits for a permission prompt; denied, or in headless
+    where there is no prompt, it fails before any request, preflight included, reaches
+    the server. Firefox and Safari do not gate it. ``page`` and ``api`` are origins.
+    """
+    if engine != "chromium" or page in ("null", "file://"):
+        return None
+    page_url, api_url = urlsplit(page), urlsplit(api)
+    page_space = address_space(page_url.hostname or "")
+    api_space = address_space(api_url.hostname or "")
+    if ADDRESS_SPACES.index(api_space) >= ADDRESS_SPACES.index(page_space):
+        return None
+    secure = page_url.scheme == "https" or page_space == "loopback"
+    prompt = (
+        "asks the user for permission first"
+        if secure
+        else "refuses it outright (the permission needs a secure context, and an http:// page "
+        f"on a {page_space} address is not one)"
+    )
+    return (
+        f"Local Network Access: a page on a {page_space} address ({page}) fetches the "
+        f"{api_space} address space ({api}), so Chromium 142 and later {prompt}; until it is "
+        "allowed, no request, not even a preflight, reaches the server, fetch() rejects with "
+        f"{JS_ERRORS['chromium']} and the console says: Permission was denied for this "
+        f"request to access the `{api_space}` address space. This is no CORS matter: no "
+        "option of this app changes it. Firefox and Safari do not ask. In development, open "
+        "the page from localhost too, or start Chromium with "
+        "--disable-features=LocalNetworkAccessChecks"
+    )

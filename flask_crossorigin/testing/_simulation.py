@@ -138,7 +138,13 @@ class Act:
     """One acting-out: the clients, the result being written, and the step counter."""
 
     def __init__(
-        self, client: FlaskClient, request: FetchRequest, engine: str, asked: str | None = None
+        self,
+        client: FlaskClient,
+        request: FetchRequest,
+        engine: str,
+        asked: str | None = None,
+        *,
+        located: bool = True,
     ) -> None:
         app = client.application
         # A preflight never carries cookies; nor does a cross-origin request without
@@ -150,6 +156,8 @@ class Act:
         #: The path as the caller wrote it, before the browser resolved it.
         self.asked = request.path if asked is None else asked
         self.step = 0
+        #: The API's address was given (base_url or SERVER_NAME), not the default.
+        self.located = located
 
     def next_step(self, title: str) -> None:
         self.step += 1
@@ -351,6 +359,8 @@ class Act:
         say("")
         for line in verdict:
             say(line)
+        if self.result.local_network is not None:
+            say("  Chromium 142+ first asks the user to allow local network access (note above)")
         if self.result.cookies:
             say(
                 f"  but {len(self.result.cookies)} cookie(s) would not reach the API "
@@ -365,6 +375,12 @@ class Act:
         say(f"A page at {request.origin} calls {request.javascript()}")
         if request.path != self.asked:
             say(f"   (the browser resolves {self.asked} to {request.path} before sending it)")
+        if self.located:
+            result.local_network = browser.local_network_note(
+                result.engine, request.origin, self.api
+            )
+        if result.local_network is not None:
+            say(f"   note: {result.local_network}")
         for _hop in range(MAX_REDIRECTS + 1):
             unsafe = browser.unsafe_request_headers(request.headers)
             say("")
