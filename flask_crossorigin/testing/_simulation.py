@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask, has_request_context
 from flask import request as current_request
 from flask.testing import FlaskClient
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
 from .. import browser
@@ -239,7 +239,16 @@ class Act:
             if got.refused or answered_cors
             else _uncovered_rule(self.bare.application, request)
         )
-        if uncovered is not None:
+        elsewhere = (
+            None
+            if got.refused or answered_cors or uncovered is not None
+            else _hosts_serving(self.bare.application, request)
+        )
+        if elsewhere:
+            say(f"   no route of the app serves {request.url}: it routes by host (host_matching)")
+            shown = ", ".join(f"{origin}{request.path}" for origin in elsewhere)
+            say(f"   the app serves this path at {shown}: give that as the API's URL")
+        elif uncovered is not None:
             say(f"   the route {uncovered} has no CORS policy, so the app sends it no CORS header")
             say(
                 "   to give it one: @cross_origin(origins=[...]) on its view, "
@@ -430,7 +439,7 @@ class Act:
                 return [f"Verdict: BLOCKED. A network error: {following}."]
             shown = following.path if following.server == request.server else following.url
             say(f"   the browser follows the redirect to {shown}")
-            if not self.serves(following.server):
+            if not self.serves(following.server, following.path):
                 return [
                     f"Verdict: NOT JUDGED. {following.url} is another server; its own CORS "
                     "policy decides, and this check only talks to this app."
@@ -452,10 +461,13 @@ class Act:
             f"and read the response (status {got.response.status_code})."
         ]
 
-    def serves(self, server: str) -> bool:
-        """Whether this app answers at ``server``: its own host, or a subdomain it routes."""
+    def serves(self, server: str, path: str) -> bool:
+        """Whether this app answers at ``server``: its own host, a subdomain it routes, or
+        (``host_matching``) a host one of its routes is on."""
         host, api_host = urlsplit(server).hostname or "", urlsplit(self.api).hostname or ""
         app = self.bare.application
+        if app.url_map.host_matching:
+            return host == api_host or _routes(app, server, path)
         server_name = (app.config.get("SERVER_NAME") or "").partition(":")[0]
         routed = bool(server_name) and app.subdomain_matching and host.endswith("." + server_name)
         return host == api_host or routed
@@ -473,6 +485,34 @@ def _reached_rule(app: Flask, request: FetchRequest) -> tuple[CorsState, Rule] |
     except HTTPException:
         return None  # a redirect, a 404 or a 405: no one route
     return state, rule
+
+
+def _routes(app: Flask, server: str, path: str) -> bool:
+    """Whether some rule of ``app`` serves ``path`` at ``server`` (any method, or a redirect)."""
+    parts = urlsplit(server)
+    adapter = app.url_map.bind(parts.netloc, url_scheme=parts.scheme)
+    try:
+        adapter.match(urlsplit(path).path, "GET")
+    except NotFound:
+        return False
+    except HTTPException:
+        return True  # a 405 or a redirect: the URL is the app's
+    return True
+
+
+def _hosts_serving(app: Flask, request: FetchRequest) -> list[str]:
+    """For a ``host_matching`` app that serves nothing at the request's host, the origins
+    (the request's scheme and port) of the hosts where a route serves its path."""
+    if not app.url_map.host_matching or _routes(app, request.server, request.path):
+        return []
+    parts = urlsplit(request.server)
+    hosts = {rule.host for rule in app.url_map.iter_rules() if rule.host and "<" not in rule.host}
+    found = []
+    for host in sorted(hosts):
+        origin = origin_of(parts.scheme, host.partition(":")[0], parts.port)
+        if _routes(app, origin, request.path):
+            found.append(origin)
+    return found
 
 
 def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:
