@@ -567,20 +567,29 @@ def local_network_note(engine: str, page: str, api: str) -> str | None:
     api_space = address_space(api_url.hostname or "")
     if ADDRESS_SPACES.index(api_space) >= ADDRESS_SPACES.index(page_space):
         return None
-    secure = page_url.scheme == "https" or page_space == "loopback"
-    prompt = (
-        "asks the user for permission first"
-        if secure
-        else "refuses it outright (the permission needs a secure context, and an http:// page "
-        f"on a {page_space} address is not one)"
-    )
+    if page_url.scheme == "https":
+        how = (
+            "asks the user for permission first (headless, with no prompt, denies it); until "
+            "it is allowed"
+        )
+        console = (
+            f"Permission was denied for this request to access the `{api_space}` address space"
+        )
+    else:
+        how = (
+            f"refuses it outright, as the permission needs a secure context and an http:// "
+            f"page on a {page_space} address is not one; so"
+        )
+        console = (
+            f"Access to fetch at '...' from origin '{page}' has been blocked by CORS policy: "
+            "The request client is not a secure context and the resource is in more-private "
+            f"address space `{api_space}`"
+        )
     return (
         f"Local Network Access: a page on a {page_space} address ({page}) fetches the "
-        f"{api_space} address space ({api}), so Chromium 142 and later {prompt}; until it is "
-        "allowed, no request, not even a preflight, reaches the server, fetch() rejects with "
-        f"{JS_ERRORS['chromium']} and the console says: Permission was denied for this "
-        f"request to access the `{api_space}` address space. This is no CORS matter: no "
-        "option of this app changes it. Firefox and Safari do not ask. In development, open "
-        "the page from localhost too, or start Chromium with "
-        "--disable-features=LocalNetworkAccessChecks"
+        f"{api_space} address space ({api}), so Chromium 142 and later {how} no request, not "
+        f"even a preflight, reaches the server, fetch() rejects with {JS_ERRORS['chromium']} "
+        f"and the console says: {console}. No option of this app changes that, whatever the "
+        "console's words. Firefox and Safari do not ask. In development, open the page from "
+        "localhost too, or start Chromium with --disable-features=LocalNetworkAccessChecks"
     )
