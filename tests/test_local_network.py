@@ -83,7 +83,7 @@ def test_http_public_page_cannot_be_granted_local_access() -> None:
 
     assert result.local_network is not None
     assert "refuses it outright" in result.local_network
-    assert "`local` address space" in result.local_network
+    assert "more-private address space `local`" in result.local_network
 
 
 def test_local_page_fetching_loopback_is_gated_too() -> None:
@@ -149,5 +149,5 @@ def test_check_url_on_loopback_explains_local_network_access_not_cors() -> None:
 
     assert result.exit_code == 0, result.output
     assert "note: Local Network Access" in result.output
-    assert "Chromium 142+ first asks the user to allow local network access" in result.output
+    assert "but in Chromium 142+ it needs Local Network Access first" in result.output
     assert "option to change" not in result.output

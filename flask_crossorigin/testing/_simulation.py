@@ -369,7 +369,7 @@ class Act:
         for line in verdict:
             say(line)
         if self.result.local_network is not None:
-            say("  Chromium 142+ first asks the user to allow local network access (note above)")
+            say("  but in Chromium 142+ it needs Local Network Access first (see the note above)")
         if self.result.cookies:
             say(
                 f"  but {len(self.result.cookies)} cookie(s) would not reach the API "
