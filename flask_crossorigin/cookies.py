@@ -248,14 +248,14 @@ def session_cookie_warning(app: Flask, origin: str, own_origin: str) -> str | No
     session cookie, each one's reason, and the change that makes it travel in every
     engine that can send a cookie across sites at all (or that only one site for page
     and API will do). None when the page is on the API's registrable domain, the app
-    has no session, or the cookie travels in every engine.
+    has no session, the API's host cannot be read, or the cookie travels in every engine.
 
     :param origin: the request's ``Origin``, allowed by a credentialed policy.
     :param own_origin: the API's origin as the app sees the request, ``scheme://host[:port]``.
     """
-    page_site = _site_host(origin)
-    if page_site is not None and page_site == _site_host(own_origin):
-        return None
+    own_site = _site_host(own_origin)
+    if own_site is None or own_site == _site_host(origin):
+        return None  # no host to judge (werkzeug gives "" for an invalid one), or one site
     cookie = session_cookie(app)
     if cookie is None:
         return None

@@ -245,7 +245,12 @@ class Hooks:
         keeps the session cookie out of cross-site requests makes each of them look
         signed out (API.md, "Credentials across sites").
         """
-        warning = session_cookie_warning(self.app, origin, f"{req.scheme}://{req.host}")
+        try:
+            warning = session_cookie_warning(self.app, origin, f"{req.scheme}://{req.host}")
+        except Exception:  # a session interface of its own: never a 500 for a warning
+            self.cookie_warned = True
+            logger.debug("could not judge the session cookie", exc_info=True)
+            return
         if warning is not None:
             self.cookie_warned = True
             logger.warning("CORS with credentials: %s", warning)

@@ -238,3 +238,44 @@ def test_warning_quotes_the_request_host(caplog: pytest.LogCaptureFixture) -> No
 
     [message] = warnings(caplog)
     assert f"will not reach {'https://' + host[:92] + '...'!r}" in message
+
+
+@pytest.mark.parametrize("host", ["[::1", "a b", "earth.com:99999"])
+def test_unreadable_host_neither_warns_nor_uses_up_the_warning(
+    host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Werkzeug reads an invalid Host as empty: nothing to judge, and the real one still warns."""
+    app = create_app()
+    caplog.set_level(logging.WARNING, "flask_crossorigin")
+    client = app.test_client()
+
+    response = client.get("/me", headers={"Origin": PAGE, "Host": host})
+    assert response.status_code == 200
+    assert warnings(caplog) == []
+
+    ask(app)
+    assert len(warnings(caplog)) == 1
+
+
+def test_judging_the_cookie_never_turns_the_answer_into_a_500(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warning is never worth a failed request: an error is swallowed, once, at DEBUG."""
+    app = create_app()
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("a session interface of its own")
+
+    monkeypatch.setattr("flask_crossorigin.hooks.session_cookie_warning", broken)
+    caplog.set_level(logging.DEBUG, "flask_crossorigin")
+    client = app.test_client()
+
+    statuses = [
+        client.get("/me", headers={"Origin": PAGE}, base_url=API).status_code for _ in range(3)
+    ]
+
+    assert statuses == [200, 200, 200]
+    assert warnings(caplog) == []
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG] == [
+        "could not judge the session cookie"
+    ]
