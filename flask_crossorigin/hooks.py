@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("flask_crossorigin")
 
+#: How many (origin, host) pairs whose session cookie travels are remembered per app.
+COOKIE_JUDGED = 256
+
 #: Methods that never change anything (RFC 9110 "safe"), so the gate never looks at them.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -82,13 +85,15 @@ class CorsState:
 class Hooks:
     """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
 
-    __slots__ = ("answer_class", "app", "cookie_warned", "state")
+    __slots__ = ("answer_class", "app", "cookie_fine", "cookie_warned", "state")
 
     def __init__(self, app: Flask, state: CorsState) -> None:
         self.app = app
         self.state = state
         #: The app has logged its session cookie warning: never look again.
         self.cookie_warned = False
+        #: ``(origin, own origin)`` pairs judged without a warning (at most COOKIE_JUDGED).
+        self.cookie_fine: set[tuple[str, str]] = set()
         # The answers the hooks make themselves (preflights, refused writes): no default
         # type, and add_headers knows them by their class without reading a header.
         self.answer_class: type[Response] = type(
@@ -243,10 +248,15 @@ class Hooks:
 
         The CORS answer is right, so the page reads every response; but a browser that
         keeps the session cookie out of cross-site requests makes each of them look
-        signed out (API.md, "Credentials across sites").
+        signed out (API.md, "Credentials across sites"). A pair of origin and host found
+        fine is not judged again (the ``SESSION_COOKIE_*`` keys are read at its first
+        request).
         """
+        pair = (origin, f"{req.scheme}://{req.host}")
+        if pair in self.cookie_fine:
+            return
         try:
-            warning = session_cookie_warning(self.app, origin, f"{req.scheme}://{req.host}")
+            warning = session_cookie_warning(self.app, *pair)
         except Exception:  # a session interface of its own: never a 500 for a warning
             self.cookie_warned = True
             logger.debug("could not judge the session cookie", exc_info=True)
@@ -254,6 +264,8 @@ class Hooks:
         if warning is not None:
             self.cookie_warned = True
             logger.warning("CORS with credentials: %s", warning)
+        elif len(self.cookie_fine) < COOKIE_JUDGED:  # the Host is the client's: bounded
+            self.cookie_fine.add(pair)
 
     # after_request
 

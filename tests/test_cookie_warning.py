@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask, session
 
-from flask_crossorigin import CrossOrigin
+from flask_crossorigin import CrossOrigin, hooks
+from flask_crossorigin.extension import HOOKS_KEY
 
 PAGE = "https://earth.com"
 API = "https://api.mars.test"
@@ -279,3 +280,26 @@ def test_judging_the_cookie_never_turns_the_answer_into_a_500(
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG] == [
         "could not judge the session cookie"
     ]
+
+
+def test_a_page_whose_cookie_travels_is_judged_once_per_host(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the cookie travels, each (origin, host) pair is judged once, and at most 256."""
+    judged: list[tuple[str, str]] = []
+
+    def counting(app: Flask, origin: str, own_origin: str) -> None:
+        judged.append((origin, own_origin))
+
+    monkeypatch.setattr(hooks, "session_cookie_warning", counting)
+    app = create_app(**CHIPS)
+    client = app.test_client()
+    for _ in range(3):
+        ask(app, times=2)
+    assert judged == [(PAGE, API)]
+
+    for index in range(hooks.COOKIE_JUDGED + 10):
+        client.get("/me", headers={"Origin": PAGE}, base_url=f"https://h{index}.test")
+    remembered = app.extensions[HOOKS_KEY].cookie_fine
+    assert len(remembered) == hooks.COOKIE_JUDGED
+    assert warnings(caplog) == []
