@@ -51,7 +51,10 @@ def _route_methods(methods: object) -> list[str]:
 
 
 def route_rows(state: CorsState) -> list[dict[str, object]]:
-    """One ``{rule, endpoint, methods, policy, source}`` per URL rule, sorted by rule."""
+    """One ``{rule, endpoint, methods, policy, source, gate}`` per URL rule, sorted by rule.
+
+    ``gate`` is what the write gate does there: ``on``, ``report``, ``off`` or ``exempt``.
+    """
     rows: list[dict[str, object]] = []
     table = state.rules
     rules = sorted(table.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
@@ -66,6 +69,7 @@ def route_rows(state: CorsState) -> list[dict[str, object]]:
                 "methods": _route_methods(rule.methods or set()),
                 "policy": policy.describe() if policy is not None else None,
                 "source": policy.source if policy is not None else None,
+                "gate": table.gate_for(rule)[0].value,
             }
         )
         if by_subdomain:
@@ -79,8 +83,9 @@ def _cells(row: dict[str, object]) -> list[str]:
     shown = ", ".join(methods)
     policy = row["policy"]
     first = [str(row["rule"]), *([str(row["subdomain"]) or "-"] if "subdomain" in row else [])]
+    gate = str(row["gate"])
     if not isinstance(policy, dict):
-        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-", "-", "-"]
+        return [*first, str(row["endpoint"]), shown, "none", "-", "-", "-", "-", "-", "-", gate]
     # Shown like the Methods column: HEAD goes with GET, and OPTIONS is not listed.
     allowed = [
         m
@@ -99,13 +104,14 @@ def _cells(row: dict[str, object]) -> list[str]:
         policy["expose_headers"] or "-",
         ", ".join(allowed),
         policy["allow_headers"] or "-",
+        gate,
     ]
 
 
 def format_table(rows: Sequence[dict[str, object]]) -> str:
     """Aligned columns, as ``flask routes`` prints them."""
     header = ["Rule", "Endpoint", "Methods", "Source", "Origins", "Credentials", "Max-Age"]
-    header += ["Exposed headers", "CORS methods", "Allowed headers"]
+    header += ["Exposed headers", "CORS methods", "Allowed headers", "Write gate"]
     if rows and "subdomain" in rows[0]:
         header.insert(1, "Subdomain")
     lines = [header, *(_cells(row) for row in rows)]

@@ -160,7 +160,7 @@ def exempt_writes(target: T) -> T:
     being opened to cross-origin reads: for the endpoints another site must post to,
     such as SAML and OpenID Connect ``form_post`` callbacks and payment returns.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     setattr(target, EXEMPT_ATTR, True)
     return target

@@ -75,6 +75,30 @@ def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
     return bool(origin == "null" or origin != own_origin(req.scheme, req.host))
 
 
+def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
+    """Why a refused write may be the app's own page: a proxy Flask is not told about.
+
+    Behind a TLS-terminating proxy without ``ProxyFix``, Flask sees ``http://`` while
+    the page's ``Origin`` says ``https://``, so a same-origin form or WebSocket looks
+    cross-origin. That cannot be seen at start-up, only on such a request.
+    """
+    origin = environ.get(ENV_ORIGIN)
+    # Only an https page and a request Flask sees as http can be this; most refusals stop here.
+    if origin is None or not origin.startswith("https://") or req.scheme != "http":
+        return None
+    own = own_origin(req.scheme, req.host)
+    scheme, _, hostport = own.partition("://")
+    other = "https" if scheme == "http" else "http"
+    if origin not in (f"{other}://{hostport}", f"{other}://{hostport.rpartition(':')[0]}"):
+        return None
+    return (
+        f"a write from {origin!r} was judged cross-origin because Flask sees this request "
+        f"as {own!r}: the app is probably behind a proxy that terminates TLS and Flask is "
+        "not told; wrap it: from werkzeug.middleware.proxy_fix import ProxyFix; "
+        "app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)"
+    )
+
+
 def skips_preflight(environ: dict[str, Any], method: str, websocket: bool) -> bool:
     """Whether a browser sends this write without a preflight (a form, a beacon, a socket).
 
@@ -132,7 +156,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
     Engine.io calls it on every Socket.IO request, so it costs a lookup: the app's
     configuration in force is read at each call, and nothing else.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import request
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from .cookies import session_cookie_warning
 from .errors import CorsConfigError
-from .gate import is_cross_origin, is_websocket_handshake, write_refusal
+from .gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
 from .http import (
     ALLOW_ORIGIN,
     ENV_ORIGIN,
@@ -33,37 +32,29 @@ from .http import (
     ORIGIN,
     PREFLIGHT_VARY,
     PREFLIGHT_VARY_VALUE,
+    TEXT_PLAIN,
     TOKEN,
     VARY,
     Header,
     add_vary,
     from_repeated_lines,
 )
-from .policy import ORIGIN_CHECK_FAILED, Policy, Refusal
+from .policy import ORIGIN_CHECK_FAILED, Policy, Refusal, refused_origin
 from .rules import Gate, RuleTable
 from .signals import Kind, refusal_line, report_refusal
+
+logger = logging.getLogger("flask_crossorigin")
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask.wrappers import Request, Response
     from werkzeug.routing import Rule
 
-logger = logging.getLogger("flask_crossorigin")
-
 #: How many (origin, host) pairs whose session cookie travels are remembered per app.
 COOKIE_JUDGED = 256
 
 #: Methods that never change anything (RFC 9110 "safe"), so the gate never looks at them.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-
-
-def classify(environ: dict[str, Any], method: str) -> Kind | None:
-    """Fetch, "CORS protocol": a preflight, an actual CORS request, or ``None`` (no Origin)."""
-    if ENV_ORIGIN not in environ:
-        return None
-    if method == "OPTIONS" and ENV_REQUEST_METHOD in environ:
-        return Kind.PREFLIGHT
-    return Kind.ACTUAL
 
 
 def _uncovered_method(method: str) -> Refusal:
@@ -85,7 +76,7 @@ class CorsState:
 class Hooks:
     """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
 
-    __slots__ = ("answer_class", "app", "cookie_fine", "cookie_warned", "state")
+    __slots__ = ("answer_class", "app", "cookie_fine", "cookie_warned", "proxy_warned", "state")
 
     def __init__(self, app: Flask, state: CorsState) -> None:
         self.app = app
@@ -94,6 +85,8 @@ class Hooks:
         self.cookie_warned = False
         #: ``(origin, own origin)`` pairs judged without a warning (at most COOKIE_JUDGED).
         self.cookie_fine: set[tuple[str, str]] = set()
+        #: The warning that a proxy makes same-origin writes look cross-origin was logged.
+        self.proxy_warned = False
         # The answers the hooks make themselves (preflights, refused writes): no default
         # type, and add_headers knows them by their class without reading a header.
         self.answer_class: type[Response] = type(
@@ -185,7 +178,7 @@ class Hooks:
         if not self.cookie_warned and policy is not None and policy.supports_credentials:
             self.warn_about_session_cookie(req, origin)
         response = self.answer_class(status=204)
-        response.headers = Headers(headers)
+        response.headers._list.extend(headers)  # checked when the policy was built
         return response
 
     def gate_write(
@@ -208,6 +201,11 @@ class Hooks:
         if refusal is None:
             return None
         kind = Kind.WEBSOCKET if websocket else Kind.WRITE
+        if not self.proxy_warned:
+            hint = proxy_hint(req, environ)
+            if hint is not None:
+                self.proxy_warned = True
+                logger.warning("%s", hint)
         if gate is Gate.REPORT:
             report_refusal(self.app, environ, rule.endpoint, kind, method, refusal, enforced=False)
             return None
@@ -237,10 +235,9 @@ class Hooks:
             body = refusal_line(endpoint, kind, method, refusal)
         else:
             body = f"CORS {kind.value} refused: {refusal.rule} (option {refusal.option})"
-        response = self.answer_class(
-            body + "\n", status=403, headers=headers, content_type="text/plain; charset=utf-8"
-        )
-        response.headers.add(*NOSNIFF)
+        response = self.answer_class(body + "\n", status=403)
+        # Request values in the body and the headers are quoted and cut short (Refusal).
+        response.headers._list.extend((*headers, TEXT_PLAIN, NOSNIFF))
         return response
 
     def warn_about_session_cookie(self, req: Request, origin: str) -> None:
@@ -270,15 +267,18 @@ class Hooks:
     # after_request
 
     def after_request(self, response: Response) -> Response:
-        """Add the route's CORS headers to an actual response (Fetch, "CORS check")."""
+        """Add the route's CORS headers to an actual response (Fetch, "CORS check").
+
+        Error responses get them too (an ``abort(404)`` is readable by the page), and
+        a 405 or a redirect gets those of the URL's route.
+        """
         if response.__class__ is self.answer_class:
             return response  # a preflight answer or a refused write: complete as it is
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         environ = req.environ
         method = req.method
-        kind = classify(environ, method)
-        if kind is Kind.PREFLIGHT:
-            return response  # left to the app before the view: no policy covers it
+        if method == "OPTIONS" and ENV_REQUEST_METHOD in environ and ENV_ORIGIN in environ:
+            return response  # a preflight left to the app before the view: no policy covers it
         rules = self.state.rules
         rule = req.url_rule or rules.rule_for_response(req)
         policy = rules.policy_for(rule) if rule is not None else None
@@ -287,25 +287,16 @@ class Hooks:
                 # Another rule of this URL has a policy: a cache must tell this apart too.
                 add_vary(response.headers, PREFLIGHT_VARY)
             return response
-        self.add_headers(response, req, environ, rule, policy, kind)
-        return response
-
-    def add_headers(
-        self,
-        response: Response,
-        req: Request,
-        environ: dict[str, Any],
-        rule: Rule | None,
-        policy: Policy,
-        kind: Kind | None,
-    ) -> None:
-        """The policy's headers for this response, or the refusal and the right ``Vary``."""
         headers = response.headers
-        method = req.method
+        # Lines are appended to werkzeug's list directly: Headers.add checks every value
+        # for newlines, and ours were checked when the policy was built (an echoed
+        # Origin only after it matched a configured origin or the serialized-origin form).
+        lines: list[Header] = headers._list
         # The names present, in one pass: each `name in headers` that misses raises and
         # catches a KeyError inside werkzeug, which costs more than this whole scan.
-        present = {name.lower() for name, _ in headers}
+        present = {name.lower() for name, _ in lines}
         static = policy.static_headers
+        origin: str | None = environ.get(ENV_ORIGIN)
         if method == "OPTIONS":
             # Whatever it asked, a cache must not replay this answer to a preflight.
             add_vary(headers, PREFLIGHT_VARY)
@@ -313,54 +304,45 @@ class Hooks:
             if "vary" in present:
                 add_vary(headers, (ORIGIN,))
             else:
-                headers.add(VARY, ORIGIN)
-        if static is None and kind is None:
-            return
-        if "access-control-allow-origin" in present:
-            return  # the view answered CORS itself; mixing the two could widen it
-        refusal = self.actual_refusal(req, response, policy, method, static)
-        if refusal is not None:
-            if kind is Kind.ACTUAL:
-                endpoint = rule.endpoint if rule is not None else None
-                report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
-                if refusal.rule is ORIGIN_CHECK_FAILED or "," in environ[ENV_ORIGIN]:
-                    headers.add(*NO_STORE)  # see http.from_repeated_lines
-            return
-        if static is not None:
-            extra = static
+                lines.append((VARY, ORIGIN))
+        if (static is None and origin is None) or "access-control-allow-origin" in present:
+            return response  # no CORS request, or the view answered CORS itself
+        if method not in policy.methods and not self.answers_for_the_url(req, response, method):
+            refusal = Refusal("method is not allowed", method, "methods")
+        elif static is not None:
+            self.copy_headers(lines, static, present, policy)
+            return response
         else:
-            headers.add(ALLOW_ORIGIN, environ[ENV_ORIGIN])
-            extra = policy.echo_headers
-            if not self.cookie_warned and policy.supports_credentials:
-                self.warn_about_session_cookie(req, environ[ENV_ORIGIN])
-        # One the view set itself (Access-Control-Allow-Credentials, say) is not repeated:
-        # a browser reads two lines as one value, "true, true", and blocks.
-        set_by_view = present & policy.actual_names
-        for name, value in extra:
-            if not set_by_view or name.lower() not in set_by_view:
-                headers.add(name, value)
+            assert origin is not None  # static is None: returned above without an Origin
+            allowed = policy.origins.allows(origin)
+            if allowed:
+                lines.append((ALLOW_ORIGIN, origin))
+                self.copy_headers(lines, policy.echo_headers, present, policy)
+                if not self.cookie_warned and policy.supports_credentials:
+                    self.warn_about_session_cookie(req, origin)
+                return response
+            refusal = refused_origin(allowed, origin)
+        if origin is not None:
+            endpoint = rule.endpoint if rule is not None else None
+            report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
+            if refusal.rule is ORIGIN_CHECK_FAILED or "," in origin:
+                lines.append(NO_STORE)  # see http.from_repeated_lines
+        return response
 
     @staticmethod
-    def actual_refusal(
-        req: Request,
-        response: Response,
-        policy: Policy,
-        method: str,
-        static: tuple[Header, ...] | None,
-    ) -> Refusal | None:
-        """Fetch, "CORS check": why this actual response gets no CORS headers, if it does not."""
-        if (
-            method not in policy.methods
-            and method != "OPTIONS"
-            # Flask's 405 is the URL's error response, readable like a 404: no view ran.
-            and not (
-                response.status_code == 405 and isinstance(req.routing_exception, MethodNotAllowed)
-            )
-        ):
-            return Refusal("method is not allowed", method, "methods")
-        if static is not None:
-            return None
-        origin: str | None = req.environ.get(ENV_ORIGIN)
-        if origin is None:
-            return Refusal("origin is not allowed", "", "origins")
-        return policy.origin_refusal(origin)
+    def answers_for_the_url(req: Request, response: Response, method: str) -> bool:
+        """An OPTIONS, or Flask's own 405: the URL's answers, readable like a 404 (no view ran)."""
+        return method == "OPTIONS" or (
+            response.status_code == 405 and isinstance(req.routing_exception, MethodNotAllowed)
+        )
+
+    @staticmethod
+    def copy_headers(
+        lines: list[Header], extra: tuple[Header, ...], present: set[str], policy: Policy
+    ) -> None:
+        """The policy's lines, except one the view set itself (Access-Control-Allow-Credentials,
+        say): a browser reads two lines as one value, "true, true", and blocks."""
+        if present.isdisjoint(policy.actual_names):
+            lines.extend(extra)
+        else:
+            lines.extend(line for line in extra if line[0].lower() not in present)

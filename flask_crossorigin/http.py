@@ -40,6 +40,8 @@ PREFLIGHT_VARY = (ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, REQUEST_PRIVATE_NETWO
 PREFLIGHT_VARY_VALUE = ", ".join(PREFLIGHT_VARY)
 #: For an answer that no shared cache may store (see :func:`from_repeated_lines`).
 NO_STORE = ("Cache-Control", "no-store")
+#: The type of a refusal's short body.
+TEXT_PLAIN = ("Content-Type", "text/plain; charset=utf-8")
 #: On a refusal's text body: a browser must not sniff it into something else.
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
 

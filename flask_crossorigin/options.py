@@ -110,17 +110,20 @@ POLICY_OPTIONS: tuple[str, ...] = tuple(CorsOptions.__annotations__)
 APP_ONLY_OPTIONS: tuple[str, ...] = ("resources", "protect_all_routes")
 APP_OPTIONS: tuple[str, ...] = (*POLICY_OPTIONS, *APP_ONLY_OPTIONS)
 
-#: flask-cors options that have no place here, and what to do instead.
+#: flask-cors options that have no place here, and what to do instead (``{name}`` is
+#: the option as the user wrote it: a keyword, or a ``CORS_*`` key).
 FLASK_CORS_ONLY = {
     "send_wildcard": "'*' is sent whenever origins='*' and credentials are off, "
-    "the request's own origin otherwise; remove send_wildcard",
-    "always_send": "headers are sent on every response of a covered route; remove always_send",
+    "the request's own origin otherwise; remove {name}",
+    "always_send": "CORS headers are sent on every response of a covered route that has an "
+    "allowed Origin, and never without an Origin (a response without one is not read by a "
+    "browser as cross-origin); remove {name}",
     "vary_header": "Vary is managed for you and is exactly as wide as the answer "
-    "depends on; remove vary_header",
+    "depends on; remove {name}",
     "automatic_options": "preflights are always answered by the extension before any "
-    "view or hook; remove automatic_options",
+    "view or hook; remove {name}",
     "intercept_exceptions": "error responses (404, 500, abort()) always carry the route's "
-    "CORS headers; remove intercept_exceptions",
+    "CORS headers; remove {name}",
 }
 
 #: Fetch, "forbidden method": ``fetch()`` throws before sending one.
@@ -275,8 +278,10 @@ def check_names(
     """Raise ``TypeError`` for unknown names; return the problems with known-but-wrong ones.
 
     flask-cors silently ignores unknown names, so ``support_credentials=True`` ships
-    to production doing nothing; here it stops the app from starting. With
-    ``config``, names are shown as the ``CORS_*`` keys the user wrote.
+    to production doing nothing; here it stops the app from starting. Every unknown
+    name of the call is in the one ``TypeError``, each with its closest valid name, and
+    so are the other problems found with the names. With ``config``, names are shown
+    as the ``CORS_*`` keys the user wrote.
     """
 
     def shown(name: str) -> str:
@@ -284,9 +289,11 @@ def check_names(
 
     what = "key" if config else "option"
     problems: list[str] = []
+    unknown: list[str] = []
     for name in options:
         if name in FLASK_CORS_ONLY:
-            problems.append(f"{where}: {name} is a flask-cors option: {FLASK_CORS_ONLY[name]}")
+            fix = FLASK_CORS_ONLY[name].format(name=shown(name))
+            problems.append(f"{where}: {shown(name)} is a flask-cors {what}: {fix}")
         elif name in APP_ONLY_OPTIONS and name not in allowed:
             problems.append(
                 f"{where}: {name} is an app-level option; give it to CrossOrigin(app, ...) "
@@ -295,10 +302,15 @@ def check_names(
         elif name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f" (did you mean {shown(close[0])!r}?)" if close else ""
-            raise TypeError(
-                f"{where} got an unknown {what} {shown(name)!r}{hint}; "
-                f"valid {what}s: {', '.join(shown(option) for option in allowed)}"
-            )
+            unknown.append(f"{shown(name)!r}{hint}")
+    if unknown:
+        listed = unknown[0] if len(unknown) == 1 else ", ".join(unknown)
+        also = "".join(f"; also: {problem}" for problem in problems)
+        raise TypeError(
+            f"{where} got {'an unknown' if len(unknown) == 1 else 'unknown'} "
+            f"{what}{'s' if len(unknown) > 1 else ''} {listed}; "
+            f"valid {what}s: {', '.join(shown(option) for option in allowed)}{also}"
+        )
     return problems
 
 
@@ -536,10 +548,33 @@ def parse_app_layer(options: Mapping[str, object], where: str, *, config: bool =
 
 
 def split_app_layer(*layers: AppLayer) -> tuple[Layer, Resources, bool]:
-    """App-level layers merged (the last wins): the defaults, resources, protect_all_routes."""
+    """App-level layers merged (the last wins): the defaults, resources, protect_all_routes.
+
+    Logs one WARNING when the merged app-level ``origins`` allow nothing (``[]``, as
+    an unset environment variable gives): that is a closed app, which is allowed but
+    rarely meant. A ``[]`` on a decorator, blueprint or ``resources`` entry is how a
+    route is closed under a broad policy, so it is not warned about.
+    """
     merged = AppLayer()
     for layer in layers:
         merged.update(layer)
     resources = merged.pop("resources", ())
     protect_all_routes = merged.pop("protect_all_routes", False)
+    origins = merged.get("origins")
+    if origins is not None and origins.allows_nothing:
+        inherited = [r.written for r in resources if "origins" not in r.layer]
+        if not resources or inherited:
+            covered = (
+                "covers every route"
+                if not resources
+                else f"covers the routes of resources {', '.join(map(repr, inherited))}"
+            )
+            logger.warning(
+                "the app-level origins are empty (origins=[] or CORS_ORIGINS=[]): the app's "
+                "CORS policy %s and allows no origin, so every cross-origin request to them "
+                "is refused. To open one, name its origins, e.g. "
+                "CORS_ORIGINS=['https://app.example.com'] (an environment variable that is "
+                "unset gives []), or give a route its own @cross_origin(origins=[...])",
+                covered,
+            )
     return cast(Layer, merged), resources, protect_all_routes

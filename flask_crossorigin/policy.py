@@ -50,9 +50,12 @@ class Refusal(NamedTuple):
 def origin_refusal(origins: OriginMatcher, origin: str) -> Refusal | None:
     """Why ``origins`` refuses ``origin``, or ``None`` when it allows it."""
     allowed = origins.allows(origin)
-    if allowed:
-        return None
-    if allowed is None:  # a user's check failed: it may pass next time
+    return None if allowed else refused_origin(allowed, origin)
+
+
+def refused_origin(allowed: bool | None, origin: str) -> Refusal:
+    """The refusal of ``origin`` by a matcher that answered ``allowed`` (False or None)."""
+    if allowed is None:  # a user's check or a source could not decide: next time it may
         return Refusal(ORIGIN_CHECK_FAILED, origin, "origins")
     return Refusal("origin is not allowed", origin, "origins")
 

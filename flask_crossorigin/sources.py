@@ -256,6 +256,7 @@ class OriginSource(DynamicOrigins):
         expired set keeps answering while one background thread reloads it.
         """
         while True:
+            load_here: tuple[int, threading.Event] | None = None
             with self._lock:
                 slot = self._slots.get(key)
                 if slot is None:
@@ -270,21 +271,22 @@ class OriginSource(DynamicOrigins):
                 under_way = slot.loading
                 if under_way is None:
                     event = slot.loading = threading.Event()
-                    gen = self._gen
                     if not must_wait:
                         threading.Thread(
                             target=self._load_into,
-                            args=(slot, key, gen, event),
+                            args=(slot, key, self._gen, event),
                             name=f"OriginSource reload {self.loader_name}",
                             daemon=True,
                         ).start()
                         return slot
+                    load_here = (self._gen, event)
                 elif not must_wait:
                     return slot
-            if under_way is None:
-                self._load_into(slot, key, gen, event)
+            if load_here is not None:
+                self._load_into(slot, key, *load_here)
                 return slot
-            under_way.wait()
+            if under_way is not None:
+                under_way.wait()
 
     def _load_into(self, slot: _Slot, key: Hashable, gen: int, event: threading.Event) -> None:
         """Run one load of ``key`` and record its outcome in ``slot``; never raises."""

@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 from flask import Flask, Response, request
@@ -198,6 +198,31 @@ def create_late_routes_app(ran_path: str, late_routes: int = 0, unused_resources
     @cross_origin(origins=[MARS])
     def after() -> str:
         return "after"
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
+def create_websocket_app(ran_path: str) -> Flask:
+    """A flask-sock echo route under the app-level policy (``origins=[EARTH]``).
+
+    The handler appends a line to ``ran_path`` each time it runs, so a test can prove that
+    a refused handshake never reached it, whichever gunicorn worker answered.
+    """
+    from flask_sock import Sock
+
+    app = Flask("served-websocket")
+    CrossOrigin(app, origins=[EARTH])
+    sock = Sock(app)
+
+    @sock.route("/echo")
+    def echo(ws: Any) -> None:
+        with open(ran_path, "a") as ran:
+            ran.write(f"{request.headers.get('Origin')}\n")
+        ws.send(ws.receive(timeout=5))
 
     @app.route("/plain")
     def plain() -> str:

@@ -132,10 +132,12 @@ def test_routes_table_has_aligned_columns_and_one_row_per_rule(app: Flask) -> No
         "methods",
         "Allowed",
         "headers",
+        "Write",
+        "gate",
     ]
     # Every column starts where its dashes start, in every row.
     starts = [i for i, ch in enumerate(dashes) if ch == "-" and (i == 0 or dashes[i - 1] == " ")]
-    assert len(starts) == 10
+    assert len(starts) == 11
     for line in [header, *rows]:
         assert all(line[i - 2 : i] == "  " for i in starts[1:]), line
     cells = {row.split()[0]: row for row in rows}
@@ -144,7 +146,8 @@ def test_routes_table_has_aligned_columns_and_one_row_per_rule(app: Flask) -> No
     assert cells["/private"][starts[3] :].split()[:5] == ["decorator", EARTH, "yes", "-", "X-Trace"]
     assert cells["/missions/"][starts[3] :].split()[0] == "blueprint"
     assert cells["/public/weather"][starts[3] :].split()[:2] == ["resources", "*"]
-    assert cells["/admin"][starts[3] :].split() == ["none", "-", "-", "-", "-", "-", "-"]
+    assert cells["/admin"][starts[3] :].split() == ["none", "-", "-", "-", "-", "-", "-", "off"]
+    assert cells["/oxygen-data"].split()[-1] == "on"
 
 
 def test_routes_reports_a_bad_policy_as_an_error_without_traceback(app: Flask) -> None:
@@ -469,5 +472,47 @@ def test_routes_table_shows_each_routes_cors_methods_and_allowed_headers() -> No
 
     assert result.exit_code == 0, result.output
     header, _dashes, row, *_ = result.output.splitlines()
-    assert header.split()[-4:] == ["CORS", "methods", "Allowed", "headers"]
-    assert row.split()[-2:] == ["GET", "X-Trace"]
+    assert header.split()[-6:] == ["CORS", "methods", "Allowed", "headers", "Write", "gate"]
+    assert row.split()[-3:] == ["GET", "X-Trace", "on"]
+
+
+def test_routes_shows_each_routes_write_gate_on_report_off_or_exempt() -> None:
+    from flask_crossorigin import exempt_writes
+
+    app = Flask(__name__)
+    CrossOrigin(app, protect_all_routes=True)
+
+    @app.post("/on")
+    @cross_origin(origins=EARTH)
+    def on() -> str:
+        return ""
+
+    @app.post("/report")
+    @cross_origin(origins=EARTH, protect_writes="report")
+    def report() -> str:
+        return ""
+
+    @app.post("/off")
+    @cross_origin(origins=EARTH, protect_writes=False)
+    def off() -> str:
+        return ""
+
+    @app.post("/exempt")
+    @exempt_writes
+    def exempt() -> str:
+        return ""
+
+    @app.post("/uncovered")
+    def uncovered() -> str:
+        return ""
+
+    rows = json.loads(run(app, "routes", "--json").output)
+    gates = {row["rule"]: row["gate"] for row in rows}
+    assert gates == {
+        "/on": "on",
+        "/report": "report",
+        "/off": "off",
+        "/exempt": "exempt",
+        "/uncovered": "on",  # protect_all_routes
+        "/static/<path:filename>": "on",
+    }

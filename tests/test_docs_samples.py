@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_crossorigin import CorsConfigError, CrossOrigin
+from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, socketio_origins
 
 from .servers import require_varnishd
 
@@ -336,6 +337,258 @@ def test_shared_cache_vcl_on_the_deployment_page_compiles(tmp_path: Path) -> Non
         timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# Cross-origin writes
+
+VENUS = "https://venus.com"
+
+
+def write(
+    app: Flask,
+    path: str,
+    origin: str | None,
+    site: str | None = "cross-site",
+    base_url: str = "http://mars.com",
+    **extra: str,
+) -> Any:
+    """A form POST to ``base_url`` + ``path`` with the headers a browser sends (CORS-FACTS
+    section 8), ``Origin`` or ``Sec-Fetch-Site`` left out when None."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **extra}
+    if origin is not None:
+        headers["Origin"] = origin
+    if site is not None:
+        headers["Sec-Fetch-Site"] = site
+    return app.test_client().post(path, data="note=1", headers=headers, base_url=base_url)
+
+
+def allow_headers(response: Any) -> list[str]:
+    return [name for name, _ in response.headers.items() if name.startswith("Access-Control-")]
+
+
+def test_writes_sample_refuses_a_form_post_from_another_origin_before_the_view() -> None:
+    module = sample("writes_gate")
+    response = write(module.app, "/oxygen-data", VENUS)
+    assert response.status_code == 403
+    assert allow_headers(response) == []
+    assert module.readings == []
+
+
+def test_writes_sample_runs_the_view_for_the_policys_origin() -> None:
+    module = sample("writes_gate")
+    response = write(module.app, "/oxygen-data", EARTH)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == EARTH
+    assert module.readings == ["note=1"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "site", "status"),
+    [
+        (EARTH, "cross-site", 403),
+        ("https://www.mars.com", "same-site", 403),
+        ("http://mars.com", "same-origin", 200),
+        ("http://mars.com", None, 200),
+        (None, None, 200),
+    ],
+    ids=["other-site", "same-site", "same-origin", "own-origin-header", "curl"],
+)
+def test_writes_sample_protects_a_route_without_a_policy(
+    origin: str | None, site: str | None, status: int
+) -> None:
+    """protect_all_routes=True: only the app's own pages and non-browser clients post there."""
+    assert write(sample("writes_gate").app, "/settings", origin, site).status_code == status
+
+
+def test_writes_page_shows_what_the_commands_say_of_the_gate() -> None:
+    """``flask cors routes`` shows each route's gate; ``check`` acts out a refused form POST."""
+    sample_app = str(SAMPLES / "writes_gate.py")
+    routes = flask_command("--app", sample_app, "cors", "routes")
+    assert routes.returncode == 0, routes.stderr
+    gates = {line.split()[0]: line.split()[-1] for line in routes.stdout.splitlines()[2:]}
+    assert gates["/oxygen-data"] == "on"
+    assert gates["/settings"] == "on"
+    assert gates["/auth/callback"] == "exempt"
+    args = ["/oxygen-data", "--origin", VENUS, "--method", "POST"]
+    checked = flask_command(
+        "--app", sample_app, "cors", "check", *args, "--header", "Content-Type: text/plain"
+    )
+    assert checked.returncode == 1, checked.stderr
+    page = (DOCS / "writes.rst").read_text()
+    for line in ("< 403 FORBIDDEN", "refused by the server before the view (status 403)"):
+        assert line in checked.stdout
+        assert line in page
+    assert "Write gate" in routes.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("origin", ["https://idp.example", "null"])
+def test_writes_sample_lets_the_identity_provider_post_its_callback(origin: str) -> None:
+    """An exempt route takes cross-origin writes, and still opens no cross-origin read."""
+    response = write(sample("writes_gate").app, "/auth/callback", origin)
+    assert response.status_code == 200
+    assert allow_headers(response) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"), [("writes_gate", ""), ("writes_report", " [report only: served]")]
+)
+def test_write_refusal_line_on_the_writes_page_is_the_one_logged(
+    caplog: pytest.LogCaptureFixture, name: str, suffix: str
+) -> None:
+    with caplog.at_level(logging.INFO, logger="flask_crossorigin"):
+        write(sample(name).app, "/oxygen-data", VENUS)
+    line = (
+        "CORS POST write refused for endpoint 'oxygen_data': origin is not allowed: "
+        "'https://venus.com' (option origins)"
+    )
+    assert [r.getMessage() for r in caplog.records if r.name == "flask_crossorigin"] == [
+        line + suffix
+    ]
+    page = (DOCS / "writes.rst").read_text()
+    assert line in page
+    assert suffix.strip() in page
+
+
+def test_report_mode_sample_counts_the_write_it_would_refuse_and_serves_it() -> None:
+    module = sample("writes_report")
+    assert write(module.app, "/oxygen-data", VENUS).status_code == 200
+    assert write(module.app, "/oxygen-data", EARTH).status_code == 200
+    assert module.would_refuse == {("origins", VENUS): 1}
+
+
+@pytest.mark.parametrize(
+    ("forwarded_proto", "status"), [("https", 200), (None, 403)], ids=["proxyfix", "no-proto"]
+)
+def test_proxy_sample_sees_its_own_pages_as_same_origin_only_through_proxyfix(
+    caplog: pytest.LogCaptureFixture, forwarded_proto: str | None, status: int
+) -> None:
+    """Without Fetch metadata (Chromium's WebSocket handshakes), the Origin fallback decides:
+    behind a TLS proxy the app's own https page looks cross-origin unless ProxyFix says https,
+    and the log says which line to paste."""
+    headers = {"X-Forwarded-Host": "chat.example.com"}
+    if forwarded_proto is not None:
+        headers["X-Forwarded-Proto"] = forwarded_proto
+    app = sample("writes_proxy").app
+    with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
+        response = write(
+            app,
+            "/messages",
+            "https://chat.example.com",
+            None,
+            base_url="http://10.0.0.5",
+            **headers,
+        )
+    assert response.status_code == status
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    if status == 403:
+        (warning,) = warnings
+        assert "ProxyFix(app.wsgi_app, x_proto=1, x_host=1)" in warning
+    else:
+        assert warnings == []
+
+
+@pytest.mark.skipif(
+    tuple(int(part) for part in version("flask").split(".")[:2]) < (3, 1),
+    reason="TRUSTED_HOSTS is new in Flask 3.1",
+)
+def test_proxy_sample_answers_a_dns_rebound_name_with_400() -> None:
+    """A rebound page is same-origin with itself, so only the Host check stops it."""
+    response = write(
+        sample("writes_proxy").app,
+        "/messages",
+        "http://attacker.example",
+        "same-origin",
+        base_url="http://attacker.example",
+    )
+    assert response.status_code == 400
+
+
+HANDSHAKE = {
+    "Upgrade": "websocket",
+    "Connection": "Upgrade",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+}
+
+
+def test_sockets_sample_refuses_a_flask_sock_handshake_from_another_origin() -> None:
+    app = sample("writes_sockets").app
+    response = app.test_client().get("/echo", headers={**HANDSHAKE, "Origin": VENUS})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [(EARTH, True), ("http://localhost", True), (VENUS, False), ("null", False)],
+)
+def test_sockets_sample_gives_socketio_the_policys_origins_and_its_own(
+    origin: str, allowed: bool
+) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    module = sample("writes_sockets")
+    refused: list[Any] = []
+    environ = EnvironBuilder("/socket.io/", headers={"Origin": origin}).get_environ()
+    with cors_refused.connected_to(lambda sender, **sent: refused.append(sent), module.app):
+        assert socketio_origins(module.app)(origin, environ) is allowed
+    assert len(refused) == (0 if allowed else 1)
+
+
+def wtf_client(strict: bool) -> tuple[Any, str]:
+    """A client of the Flask-WTF sample over https, holding a session, and its token."""
+    app = sample("writes_flask_wtf").app
+    app.config["WTF_CSRF_SSL_STRICT"] = strict
+    client = app.test_client()
+    fetched = client.get(
+        "/csrf-token",
+        base_url="https://api.mars.com",
+        headers={"Origin": EARTH, "Sec-Fetch-Site": "cross-site"},
+    )
+    return client, fetched.get_json()["token"]
+
+
+def wtf_post(client_and_token: tuple[Any, str], origin: str) -> Any:
+    """A page on ``origin`` posts with the token (in ``X-CSRFToken``) and the session cookie."""
+    client, token = client_and_token
+    headers = {
+        "Origin": origin,
+        "Referer": origin + "/",
+        "Sec-Fetch-Site": "cross-site",
+        "X-CSRFToken": token,
+    }
+    return client.post(
+        "/oxygen-data", data="note=1", headers=headers, base_url="https://api.mars.com"
+    )
+
+
+def test_flask_wtf_sample_takes_the_allowed_origins_token_post() -> None:
+    """The gate checks the origin (and the session cookie, supports_credentials), Flask-WTF the
+    token."""
+    response = wtf_post(wtf_client(strict=False), EARTH)
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_flask_wtf_strict_referer_check_refuses_the_origin_the_policy_allows() -> None:
+    """WTF_CSRF_SSL_STRICT (its default) refuses every cross-origin HTTPS write."""
+    response = wtf_post(wtf_client(strict=True), EARTH)
+    assert response.status_code == 400
+    assert "The referrer does not match the host." in response.get_data(as_text=True)
+
+
+def test_flask_wtf_sample_refuses_another_origin_in_the_gate_even_with_a_token() -> None:
+    response = wtf_post(wtf_client(strict=False), VENUS)
+    assert response.status_code == 403
+
+
+def test_flask_wtf_sample_exempts_the_callback_from_both_checks() -> None:
+    client, _token = wtf_client(strict=False)
+    response = client.post(
+        "/auth/callback",
+        data="id_token=x",
+        headers={"Origin": "https://idp.example", "Sec-Fetch-Site": "cross-site"},
+        base_url="https://api.mars.com",
+    )
+    assert response.status_code == 200
 
 
 # The two commands

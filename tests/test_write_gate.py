@@ -184,6 +184,18 @@ def test_behind_a_tls_proxy_the_own_origin_follows_proxy_fix() -> None:
     assert client.post("/oxygen", base_url="http://mars.test", headers=forwarded).status_code == 200
 
 
+def test_a_proxy_flask_is_not_told_about_is_named_once_with_the_fix(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = gated_app()
+    client = app.test_client()
+    for _ in range(3):
+        client.post("/oxygen", base_url="http://mars.test", headers={"Origin": "https://mars.test"})
+    client.post("/oxygen", headers={"Origin": VENUS})
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)" in warning
+
+
 @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
 def test_safe_methods_are_never_gated(method: str) -> None:
     app = gated_app()
@@ -467,3 +479,23 @@ def test_socketio_origins_follows_the_configuration_in_force() -> None:
     cors.init_app(app, origins=[VENUS])
     assert not allowed(EARTH)
     assert allowed(VENUS)
+
+
+# The tools act it out.
+
+
+def test_fetch_reports_a_simple_post_from_a_refused_origin_as_refused_before_the_view() -> None:
+    from flask_crossorigin.testing import fetch
+
+    app = gated_app()
+    refused = fetch(
+        app, "/oxygen", origin=VENUS, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    assert not refused.allowed
+    assert "refused by the server before the view" in refused.transcript
+    assert calls(app) == []
+    allowed = fetch(
+        app, "/oxygen", origin=EARTH, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    allowed.assert_allowed()
+    assert calls(app) == ["oxygen"]
