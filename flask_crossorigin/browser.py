@@ -11,9 +11,11 @@ engine's.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers
 
@@ -506,3 +508,88 @@ def why_hidden(name: str, headers: Headers, credentials: bool) -> str | None:
             "be named there: '*' would not cover it)"
         )
     return f"{name} is not listed in Access-Control-Expose-Headers"
+
+
+# Local Network Access (WICG), enforced by Chromium from 142: CORS-FACTS 1.14.
+
+#: Address spaces, most private first; a request into a more private one is gated.
+ADDRESS_SPACES = ("loopback", "local", "public")
+_LOOPBACK_NETWORKS = tuple(map(ipaddress.ip_network, ("127.0.0.0/8", "::1/128")))
+_LOCAL_NETWORKS = tuple(
+    map(
+        ipaddress.ip_network,
+        (
+            "10.0.0.0/8",  # RFC 1918
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "169.254.0.0/16",  # link-local
+            "fc00::/7",  # unique local
+            "fe80::/10",  # link-local
+        ),
+    )
+)
+
+
+def address_space(host: str) -> str:
+    """The LNA address space a host literal is in; a DNS name other than localhost is public.
+
+    Names are not resolved: a name that resolves to a private address is judged public here.
+    """
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "public"
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    if any(address in network for network in _LOOPBACK_NETWORKS):
+        return "loopback"
+    if any(address in network for network in _LOCAL_NETWORKS):
+        return "local"
+    return "public"
+
+
+def local_network_note(engine: str, page: str, api: str) -> str | None:
+    """Why Chromium 142+ asks the user before this fetch (Local Network Access), else None.
+
+    A request from a page into a more private address space (public to local or
+    loopback, local to loopback) waits for a permission prompt; denied, or in headless
+    where there is no prompt, it fails before any request, preflight included, reaches
+    the server. Firefox and Safari do not gate it. ``page`` and ``api`` are origins.
+    """
+    if engine != "chromium" or page in ("null", "file://"):
+        return None
+    page_url, api_url = urlsplit(page), urlsplit(api)
+    page_space = address_space(page_url.hostname or "")
+    api_space = address_space(api_url.hostname or "")
+    if ADDRESS_SPACES.index(api_space) >= ADDRESS_SPACES.index(page_space):
+        return None
+    if page_url.scheme == "https":
+        how = (
+            "asks the user for permission first (headless, with no prompt, denies it); until "
+            "it is allowed"
+        )
+        console = (
+            f"Permission was denied for this request to access the `{api_space}` address space"
+        )
+    else:
+        how = (
+            f"refuses it outright, as the permission needs a secure context and an http:// "
+            f"page on a {page_space} address is not one; so"
+        )
+        console = (
+            f"Access to fetch at '...' from origin '{page}' has been blocked by CORS policy: "
+            "The request client is not a secure context and the resource is in more-private "
+            f"address space `{api_space}`"
+        )
+    return (
+        f"Local Network Access: a page on a {page_space} address ({page}) fetches the "
+        f"{api_space} address space ({api}), so Chromium 142 and later {how} no request, not "
+        f"even a preflight, reaches the server, fetch() rejects with {JS_ERRORS['chromium']} "
+        f"and the console says: {console}. No option of this app changes that, whatever the "
+        "console's words. Firefox and Safari do not ask. In development, open the page from "
+        "localhost too, or start Chromium with --disable-features=LocalNetworkAccessChecks"
+    )

@@ -207,7 +207,8 @@ def check_command(
     """Act out what a browser does for fetch(PATH) from ORIGIN, and say if it would block.
 
     Give PATH, or --url with the API's full URL (its origin then decides which site
-    the cookies belong to). Exit status 0 when allowed, 1 when blocked (or an
+    the cookies belong to, and whether Chromium asks the user for Local Network
+    Access first). Exit status 0 when allowed, 1 when blocked (or an
     --expose header is hidden), 2 on a usage error.
     """
     if (path is None) == (url is None):

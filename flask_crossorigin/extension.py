@@ -84,6 +84,7 @@ class CrossOrigin:
     def _install_on(self, app: Flask, options: AppOptions, earlier: tuple[str, ...] = ()) -> None:
         problems: list[str] = list(earlier)
         layers: list[AppLayer] = [self._options]
+        labels = ["CrossOrigin(..., {}={})"]
         for where, written, from_config in (
             ("app.config", config_options(app.config), True),
             ("init_app()", options, False),
@@ -92,6 +93,10 @@ class CrossOrigin:
                 layers.insert(
                     0 if from_config else len(layers),
                     parse_app_layer(written, where, config=from_config),
+                )
+                labels.insert(
+                    0 if from_config else len(labels),
+                    "app.config['CORS_{}'] = {}" if from_config else "init_app(app, {}={})",
                 )
             except CorsConfigError as error:
                 problems.extend(error.problems)
@@ -105,6 +110,16 @@ class CrossOrigin:
             resources=resources,
             covers_every_route=names_origins and not any("resources" in layer for layer in layers),
             protect_all_routes=protect_all_routes,
+            # Read only by the error of origins='*' with credentials, so the values are those.
+            app_written={
+                name: label.format(
+                    name.upper() if label.startswith("app.config") else name,
+                    "True" if name == "supports_credentials" else "'*'",
+                )
+                for name in ("origins", "supports_credentials")
+                for layer, label in zip(layers, labels, strict=True)
+                if name in layer
+            },
             config_read=config_snapshot(app.config),
         )
         rules.resolve_all()  # before anything changes: a bad configuration leaves the old one

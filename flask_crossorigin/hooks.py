@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from flask import request
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
+from .cookies import session_cookie_warning
 from .errors import CorsConfigError
 from .gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
 from .http import (
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
     from flask.wrappers import Request, Response
     from werkzeug.routing import Rule
 
+#: How many (origin, host) pairs whose session cookie travels are remembered per app.
+COOKIE_JUDGED = 256
+
 #: Methods that never change anything (RFC 9110 "safe"), so the gate never looks at them.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -72,11 +76,15 @@ class CorsState:
 class Hooks:
     """The hooks of one app, installed once; :attr:`state` is the configuration in force."""
 
-    __slots__ = ("answer_class", "app", "proxy_warned", "state")
+    __slots__ = ("answer_class", "app", "cookie_fine", "cookie_warned", "proxy_warned", "state")
 
     def __init__(self, app: Flask, state: CorsState) -> None:
         self.app = app
         self.state = state
+        #: The app has logged its session cookie warning: never look again.
+        self.cookie_warned = False
+        #: ``(origin, own origin)`` pairs judged without a warning (at most COOKIE_JUDGED).
+        self.cookie_fine: set[tuple[str, str]] = set()
         #: The warning that a proxy makes same-origin writes look cross-origin was logged.
         self.proxy_warned = False
         # The answers the hooks make themselves (preflights, refused writes): no default
@@ -167,6 +175,8 @@ class Hooks:
             headers.append(NO_STORE)  # no shared cache may replay this answer
         if refusal is not None:
             return self.refuse(environ, rule, Kind.PREFLIGHT, "OPTIONS", refusal, headers)
+        if not self.cookie_warned and policy is not None and policy.supports_credentials:
+            self.warn_about_session_cookie(req, origin)
         response = self.answer_class(status=204)
         response.headers._list.extend(headers)  # checked when the policy was built
         return response
@@ -230,6 +240,30 @@ class Hooks:
         response.headers._list.extend((*headers, TEXT_PLAIN, NOSNIFF))
         return response
 
+    def warn_about_session_cookie(self, req: Request, origin: str) -> None:
+        """Once per app: a credentialed answer to a page whose requests lack the session cookie.
+
+        The CORS answer is right, so the page reads every response; but a browser that
+        keeps the session cookie out of cross-site requests makes each of them look
+        signed out (API.md, "Credentials across sites"). A pair of origin and host found
+        fine is not judged again (the ``SESSION_COOKIE_*`` keys are read at its first
+        request).
+        """
+        pair = (origin, f"{req.scheme}://{req.host}")
+        if pair in self.cookie_fine:
+            return
+        try:
+            warning = session_cookie_warning(self.app, *pair)
+        except Exception:  # a session interface of its own: never a 500 for a warning
+            self.cookie_warned = True
+            logger.debug("could not judge the session cookie", exc_info=True)
+            return
+        if warning is not None:
+            self.cookie_warned = True
+            logger.warning("CORS with credentials: %s", warning)
+        elif len(self.cookie_fine) < COOKIE_JUDGED:  # the Host is the client's: bounded
+            self.cookie_fine.add(pair)
+
     # after_request
 
     def after_request(self, response: Response) -> Response:
@@ -284,6 +318,8 @@ class Hooks:
             if allowed:
                 lines.append((ALLOW_ORIGIN, origin))
                 self.copy_headers(lines, policy.echo_headers, present, policy)
+                if not self.cookie_warned and policy.supports_credentials:
+                    self.warn_about_session_cookie(req, origin)
                 return response
             refusal = refused_origin(allowed, origin)
         if origin is not None:

@@ -383,17 +383,63 @@ def check_names(
     return problems
 
 
-def combination_problems(layer: Layer | Settings, where: str) -> list[str]:
-    """The combinations a browser would refuse, as far as ``layer`` decides them."""
+#: Where an option's value was written, for a route whose layers disagree:
+#: ``(level, label)``, level one of ``"app"``, ``"resources"``, ``"blueprint"``,
+#: ``"decorator"`` (absent: the default), label as the user wrote it
+#: (``"app.config['CORS_SUPPORTS_CREDENTIALS']"``, ``"blueprint 'public'"``).
+WrittenBy: TypeAlias = Mapping[str, tuple[str, str]]
+
+
+def _public_fix(level: str, label: str) -> str:
+    """Credentials off where ``origins='*'`` was written: pasteable at that place."""
+    if level == "blueprint":
+        return "init_app(blueprint, origins='*', supports_credentials=False)"
+    if level == "resources":
+        pattern = label.removeprefix("resources[").removesuffix("]")
+        return f"resources={{{pattern}: {{'origins': '*', 'supports_credentials': False}}}}"
+    return "@cross_origin(origins='*', supports_credentials=False)"
+
+
+def _wildcard_with_credentials(where: str, written_by: WrittenBy | None) -> str:
+    """The problem of ``'*'`` with credentials, saying which layer wrote each when they differ."""
+    said = f"{where}: supports_credentials=True with origins='*'"
+    reject = ": browsers reject '*' on a credentialed response; "
+    fix = "list the origins, e.g. origins=['https://earth.com']"
+    credentials = (written_by or {}).get("supports_credentials")
+    origins = (written_by or {}).get("origins")
+    if credentials is None or origins is None or credentials == origins:
+        return said + reject + fix
+    inherited = RANKS[credentials[0]] < RANKS[origins[0]]
+    said += (
+        f" (supports_credentials=True {'inherited ' if inherited else ''}from {credentials[1]}, "
+        f"origins='*' {'' if inherited else 'inherited '}from {origins[1]})" + reject + fix
+    )
+    if inherited:
+        said += (
+            f", or, where those routes are public (their requests need no cookies), turn "
+            f"credentials off in {origins[1]}: {_public_fix(*origins)}"
+        )
+    return said
+
+
+#: The layers from the app level down; a lower one inherits from a higher one.
+RANKS = {"app": 1, "resources": 2, "blueprint": 3, "decorator": 4}
+
+
+def combination_problems(
+    layer: Layer | Settings, where: str, written_by: WrittenBy | None = None
+) -> list[str]:
+    """The combinations a browser would refuse, as far as ``layer`` decides them.
+
+    :param written_by: for a route's merged layers, where ``origins`` and
+        ``supports_credentials`` were written, so that the error names both places.
+    """
     if layer.get("supports_credentials") is not True:
         return []
     problems = []
     origins = layer.get("origins")
     if origins is not None and origins.any_origin:
-        problems.append(
-            f"{where}: supports_credentials=True with origins='*': browsers reject '*' on a "
-            "credentialed response; list the origins, e.g. origins=['https://earth.com']"
-        )
+        problems.append(_wildcard_with_credentials(where, written_by))
     if "*" in layer.get("expose_headers", ()):
         problems.append(
             f"{where}: expose_headers='*' with supports_credentials=True: with credentials a "

@@ -106,6 +106,9 @@ class RuleTable:
     covers_every_route: bool = False
     #: The write gate also covers the routes no policy covers (they take no cross-origin write).
     protect_all_routes: bool = False
+    #: Where the app level wrote ``origins`` and ``supports_credentials``, as written:
+    #: ``"app.config['CORS_SUPPORTS_CREDENTIALS']"``, ``"CrossOrigin(supports_credentials=...)"``.
+    app_written: dict[str, str] = field(default_factory=dict)
     #: The ``CORS_*`` keys as ``init_app`` read them (see :func:`config_snapshot`).
     config_read: dict[str, tuple[object, object]] = field(default_factory=dict)
     _entries: dict[int, tuple[Rule, Entry, Gate]] = field(default_factory=dict)
@@ -124,23 +127,36 @@ class RuleTable:
 
     # Resolution: once per rule.
 
-    def layers(self, rule: Rule) -> tuple[Layer, str] | None:
-        """The merged options for ``rule`` and where its policy comes from, or None."""
+    def layers(self, rule: Rule) -> tuple[Layer, str, dict[str, tuple[str, str]]] | None:
+        """The merged options for ``rule``, where its policy comes from, or None.
+
+        The third value says where ``origins`` and ``supports_credentials`` were written
+        (:data:`~flask_crossorigin.options.WrittenBy`), for an error that names both.
+        """
         if rule.endpoint is None:  # Rule(..., redirect_to=...): no view, nothing to cover
             return None
         merged: list[Layer] = [self.defaults]
+        written_by = {name: ("app", label) for name, label in self.app_written.items()}
+
+        def take(layer: Layer, level: str, label: str) -> None:
+            merged.append(layer)
+            for name in ("origins", "supports_credentials"):
+                if name in layer:
+                    written_by[name] = (level, label)
+
         source = "app" if self.covers_every_route else None
-        for pattern, options, _written, _literal in self.resources:
+        for pattern, options, written, _literal in self.resources:
             if pattern.fullmatch(rule.rule):
-                merged.append(options)
+                take(options, "resources", f"resources[{written!r}]")
                 source = "resources"
                 break
         endpoint = rule.endpoint
         parts = endpoint.split(".")[:-1]
         for depth in range(1, len(parts) + 1):
-            blueprint_options = view_options(self.app.blueprints.get(".".join(parts[:depth])))
+            name = ".".join(parts[:depth])
+            blueprint_options = view_options(self.app.blueprints.get(name))
             if blueprint_options is not None:
-                merged.append(blueprint_options)
+                take(blueprint_options, "blueprint", f"blueprint {name!r}")
                 source = "blueprint"
         view = self.app.view_functions.get(endpoint)
         view_class: type | None = getattr(view, "view_class", None)
@@ -167,9 +183,9 @@ class RuleTable:
             )
         decorator_options = view_options(view)
         if decorator_options is not None:
-            merged.append(decorator_options)
+            take(decorator_options, "decorator", f"@cross_origin on {endpoint!r}")
             source = "decorator"
-        return None if source is None else (merge(*merged), source)
+        return None if source is None else (merge(*merged), source, written_by)
 
     def gate_of(self, rule: Rule, entry: Entry) -> Gate:
         """What the write gate does on ``rule``, decided once with its policy."""
@@ -188,10 +204,10 @@ class RuleTable:
             if layers is None:
                 entry: Entry = None
             else:
-                layer, source = layers
+                layer, source, written_by = layers
                 settings = settle(layer)
                 where = f"endpoint {rule.endpoint!r} (rule {rule.rule!r})"
-                problems = combination_problems(settings, where)
+                problems = combination_problems(settings, where, written_by)
                 if problems:
                     raise CorsConfigError.collect(problems)
                 entry = Policy.build(settings, self.served_methods(rule), source)

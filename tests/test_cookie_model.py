@@ -16,8 +16,9 @@ from flask import Flask, make_response, session
 
 from flask_crossorigin import CrossOrigin
 from flask_crossorigin.cli import cors_cli
+from flask_crossorigin.cookies import same_site
 from flask_crossorigin.testing import FetchResult, fetch
-from flask_crossorigin.testing._cookies import parse_set_cookie, same_site
+from flask_crossorigin.testing._cookies import parse_set_cookie
 
 PAGE = "http://localhost:5173"
 CROSS = "http://127.0.0.1:5000"

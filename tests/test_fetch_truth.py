@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import Result
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request
 from werkzeug.exceptions import Forbidden
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin
@@ -169,6 +169,83 @@ def test_check_url_takes_the_apis_origin_and_path() -> None:
 
     assert result.exit_code == 0, result.output
     assert "Verdict: ALLOWED" in result.output
+
+
+def host_app() -> Flask:
+    """Routes by host (``host_matching``): the API on api.mars.test, data on data.mars.test."""
+    app = Flask(__name__, host_matching=True, static_host="www.mars.test")
+    app.config["SECRET_KEY"] = "dev"
+    CrossOrigin(app, origins=[EARTH, "https://www.mars.test"], supports_credentials=True)
+
+    @app.route("/oxygen-data", host="api.mars.test", methods=["GET", "PUT"])
+    def oxygen() -> dict[str, int]:
+        return {"o2": 21}
+
+    @app.get("/archive", host="api.mars.test")
+    def archive() -> Response:
+        return redirect("https://data.mars.test/archive")
+
+    @app.get("/archive", host="data.mars.test")
+    def data_archive() -> dict[str, int]:
+        return {"sols": 4000}
+
+    return app
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_fetch_reaches_a_host_matched_route_at_its_host(method: str) -> None:
+    """``base_url`` picks the host a ``host=`` route is on; a preflight reaches it too."""
+    result = fetch(
+        host_app(), "/oxygen-data", origin=EARTH, method=method, base_url="https://api.mars.test"
+    )
+
+    result.assert_allowed()
+    assert result.preflighted is (method == "PUT")
+    assert result.exchanges[-1].response.get_json() == {"o2": 21}
+
+
+def test_check_url_reaches_a_host_matched_route() -> None:
+    """``flask cors check --url https://api.mars.test/oxygen-data`` on a host_matching app."""
+    result = run(
+        host_app(), "check", "--url", "https://api.mars.test/oxygen-data", "--origin", EARTH
+    )
+
+    assert result.exit_code == 0, result.output
+    assert 'fetch("https://api.mars.test/oxygen-data"' in result.output
+    assert "Verdict: ALLOWED" in result.output
+
+
+def test_redirect_to_another_host_the_app_routes_is_followed() -> None:
+    """A redirect to a host the app itself routes is acted out, not left unjudged."""
+    result = fetch(host_app(), "/archive", origin=EARTH, base_url="https://api.mars.test")
+
+    assert "NOT JUDGED" not in result.transcript
+    assert [e.path for e in result.exchanges] == ["/archive", "/archive"]
+    assert result.exchanges[-1].response.get_json() == {"sols": 4000}
+    result.assert_blocked("null")  # Origin: null after the cross-origin redirect
+
+
+@pytest.mark.parametrize(("page", "notes"), [("https://www.mars.test", 0), (EARTH, 1)])
+def test_cookie_model_judges_the_host_matched_apis_site(page: str, notes: int) -> None:
+    """The session cookie travels from www.mars.test to api.mars.test, not from earth.com."""
+    result = fetch(
+        host_app(),
+        "/oxygen-data",
+        origin=page,
+        credentials="include",
+        base_url="https://api.mars.test",
+    )
+
+    result.assert_allowed()
+    assert len(result.cookies) == notes
+
+
+def test_host_matched_path_asked_at_the_default_host_names_the_host_that_serves_it() -> None:
+    """At http://localhost nothing is routed: say where the path is, not 'add to origins'."""
+    result = fetch(host_app(), "/oxygen-data", origin=EARTH)
+
+    assert "the app serves this path at http://api.mars.test/oxygen-data" in result.transcript
+    assert "option to change" not in result.transcript
 
 
 def test_fetch_refuses_a_base_url_that_is_not_an_origin() -> None:

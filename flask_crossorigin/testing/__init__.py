@@ -12,7 +12,8 @@ configuration error at once. The pytest plugin (registered through the ``pytest1
 entry point) adds a ``cors`` fixture bound to pytest-flask's ``app`` fixture.
 
 The pieces: ``_request`` reads the arguments as a browser builds the request,
-``_simulation`` acts it out, ``_cookies`` is the cookie model, ``_transcript`` the result.
+``_simulation`` acts it out, ``_cookies`` reads the cookies the app sets
+(the cookie model itself is :mod:`flask_crossorigin.cookies`), ``_transcript`` the result.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ..cookies import CookieNote
 from ..decorator import EXTENSION_KEY
 from ..errors import CorsConfigError
 from ..http import TOKEN
 from ..sources import source_problems
-from ._cookies import CookieNote
 from ._request import (
     ENGINES,
     Credentials,
@@ -91,7 +92,8 @@ def fetch(
     :param expose: response headers the page's script must read.
     :param base_url: the API's origin, e.g. ``"https://api.mars.test"``; defaults to
         ``SERVER_NAME`` with ``PREFERRED_URL_SCHEME``, else ``http://localhost``. The
-        cookie model judges same-site or cross-site from it.
+        cookie model judges same-site or cross-site from it, and, when it is given (or
+        ``SERVER_NAME`` is), Chromium's Local Network Access from its host.
     :raises FetchUsageError: a ``fetch()`` no page could make (a forbidden header, ...).
 
     .. versionadded:: 0.2.0
@@ -119,7 +121,9 @@ def fetch(
         credentials=credentials,
         server=parse_base_url(base_url, client.application),
     )
-    return Act(client, request, browser, asked=path).run(expose)
+    # The API's address is known when the caller or SERVER_NAME says it, not by default.
+    located = base_url is not None or bool(client.application.config.get("SERVER_NAME"))
+    return Act(client, request, browser, asked=path, located=located).run(expose)
 
 
 def cors_state(app: Flask) -> CorsState:

@@ -3,7 +3,7 @@
 It sends what the browser would send (the preflight when one is needed, then the
 actual request, then each redirect) through the app's test client, runs the
 browser's checks from :mod:`flask_crossorigin.browser` on every response, judges the
-cookies with :mod:`._cookies`, and writes each step into a :class:`FetchResult`.
+cookies with :mod:`flask_crossorigin.cookies`, and writes each step into a :class:`FetchResult`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask, has_request_context
 from flask import request as current_request
 from flask.testing import FlaskClient
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
 from .. import browser
+from ..cookies import Cookie, judge, session_cookie
 from ..decorator import EXTENSION_KEY
 from ..http import REQUEST_HEADERS, REQUEST_METHOD
 from ..signals import cors_refused
-from ._cookies import Cookie, judge, parse_set_cookie, session_cookie
+from ._cookies import parse_set_cookie
 from ._request import DEFAULT_PORTS, FetchRequest, origin_of, remove_dot_segments
 from ._transcript import Exchange, FetchResult, Refused
 
@@ -137,7 +138,13 @@ class Act:
     """One acting-out: the clients, the result being written, and the step counter."""
 
     def __init__(
-        self, client: FlaskClient, request: FetchRequest, engine: str, asked: str | None = None
+        self,
+        client: FlaskClient,
+        request: FetchRequest,
+        engine: str,
+        asked: str | None = None,
+        *,
+        located: bool = True,
     ) -> None:
         app = client.application
         # A preflight never carries cookies; nor does a cross-origin request without
@@ -149,6 +156,8 @@ class Act:
         #: The path as the caller wrote it, before the browser resolved it.
         self.asked = request.path if asked is None else asked
         self.step = 0
+        #: The API's address was given (base_url or SERVER_NAME), not the default.
+        self.located = located
 
     def next_step(self, title: str) -> None:
         self.step += 1
@@ -230,7 +239,16 @@ class Act:
             if got.refused or answered_cors
             else _uncovered_rule(self.bare.application, request)
         )
-        if uncovered is not None:
+        elsewhere = (
+            None
+            if got.refused or answered_cors or uncovered is not None
+            else _hosts_serving(self.bare.application, request)
+        )
+        if elsewhere:
+            say(f"   no route of the app serves {request.url}: it routes by host (host_matching)")
+            shown = ", ".join(f"{origin}{request.path}" for origin in elsewhere)
+            say(f"   the app serves this path at {shown}: give that as the API's URL")
+        elif uncovered is not None:
             say(f"   the route {uncovered} has no CORS policy, so the app sends it no CORS header")
             say(
                 "   to give it one: @cross_origin(origins=[...]) on its view, "
@@ -350,6 +368,8 @@ class Act:
         say("")
         for line in verdict:
             say(line)
+        if self.result.local_network is not None:
+            say("  but in Chromium 142+ it needs Local Network Access first (see the note above)")
         if self.result.cookies:
             say(
                 f"  but {len(self.result.cookies)} cookie(s) would not reach the API "
@@ -364,6 +384,12 @@ class Act:
         say(f"A page at {request.origin} calls {request.javascript()}")
         if request.path != self.asked:
             say(f"   (the browser resolves {self.asked} to {request.path} before sending it)")
+        if self.located:
+            result.local_network = browser.local_network_note(
+                result.engine, request.origin, self.api
+            )
+        if result.local_network is not None:
+            say(f"   note: {result.local_network}")
         for _hop in range(MAX_REDIRECTS + 1):
             unsafe = browser.unsafe_request_headers(request.headers)
             say("")
@@ -413,7 +439,7 @@ class Act:
                 return [f"Verdict: BLOCKED. A network error: {following}."]
             shown = following.path if following.server == request.server else following.url
             say(f"   the browser follows the redirect to {shown}")
-            if not self.serves(following.server):
+            if not self.serves(following.server, following.path):
                 return [
                     f"Verdict: NOT JUDGED. {following.url} is another server; its own CORS "
                     "policy decides, and this check only talks to this app."
@@ -435,10 +461,13 @@ class Act:
             f"and read the response (status {got.response.status_code})."
         ]
 
-    def serves(self, server: str) -> bool:
-        """Whether this app answers at ``server``: its own host, or a subdomain it routes."""
+    def serves(self, server: str, path: str) -> bool:
+        """Whether this app answers at ``server``: its own host, a subdomain it routes, or
+        (``host_matching``) a host one of its routes is on."""
         host, api_host = urlsplit(server).hostname or "", urlsplit(self.api).hostname or ""
         app = self.bare.application
+        if app.url_map.host_matching:
+            return host == api_host or _routes(app, server, path)
         server_name = (app.config.get("SERVER_NAME") or "").partition(":")[0]
         routed = bool(server_name) and app.subdomain_matching and host.endswith("." + server_name)
         return host == api_host or routed
@@ -456,6 +485,34 @@ def _reached_rule(app: Flask, request: FetchRequest) -> tuple[CorsState, Rule] |
     except HTTPException:
         return None  # a redirect, a 404 or a 405: no one route
     return state, rule
+
+
+def _routes(app: Flask, server: str, path: str) -> bool:
+    """Whether some rule of ``app`` serves ``path`` at ``server`` (any method, or a redirect)."""
+    parts = urlsplit(server)
+    adapter = app.url_map.bind(parts.netloc, url_scheme=parts.scheme)
+    try:
+        adapter.match(urlsplit(path).path, "GET")
+    except NotFound:
+        return False
+    except HTTPException:
+        return True  # a 405 or a redirect: the URL is the app's
+    return True
+
+
+def _hosts_serving(app: Flask, request: FetchRequest) -> list[str]:
+    """For a ``host_matching`` app that serves nothing at the request's host, the origins
+    (the request's scheme and port) of the hosts where a route serves its path."""
+    if not app.url_map.host_matching or _routes(app, request.server, request.path):
+        return []
+    parts = urlsplit(request.server)
+    hosts = {rule.host for rule in app.url_map.iter_rules() if rule.host and "<" not in rule.host}
+    found = []
+    for host in sorted(hosts):
+        origin = origin_of(parts.scheme, host.partition(":")[0], parts.port)
+        if _routes(app, origin, request.path):
+            found.append(origin)
+    return found
 
 
 def _uncovered_rule(app: Flask, request: FetchRequest) -> str | None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import browser
+from ..cookies import CookieNote
 from ..http import REQUEST_METHOD
 from ..signals import Kind, refusal_line
-from ._cookies import CookieNote
 from ._request import FetchRequest
 
 if TYPE_CHECKING:
@@ -110,6 +110,10 @@ class FetchResult:
     status: int | None = None
     #: The app's CORS configuration is broken, so it answered 500 (what to fix), else None.
     config_error: str | None = None
+    #: Why Chromium 142+ asks the user before this fetch reaches the server (Local
+    #: Network Access: a public page fetching a local or loopback address), else None.
+    #: Not a CORS verdict: ``allowed`` is what happens once the user allows it.
+    local_network: str | None = None
     #: Cookies that would not be stored or sent on this credentialed request, and why.
     cookies: list[CookieNote] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)

@@ -252,13 +252,13 @@ class Chromium(SeleniumEngine):
     install = "apt-get install chromium chromium-driver"
 
     @classmethod
-    def start(cls, workdir: Path) -> Chromium:
+    def start(cls, workdir: Path, extra_flags: tuple[str, ...] = ()) -> Chromium:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for flag in CHROMIUM_FLAGS:
+        for flag in (*CHROMIUM_FLAGS, *extra_flags):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={workdir / 'profile'}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
