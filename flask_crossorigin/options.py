@@ -159,8 +159,9 @@ OPTION_DOCS: dict[str, tuple[str, str]] = {
         "allow_private_network=True",
     ),
     "protect_writes": (
-        "The write gate: ``True`` answers ``403`` before the view to a cross-origin write "
-        "that the policy would not have preflighted; ``'report'`` only logs it and sends "
+        "The write gate: ``True`` answers ``403``, before the view runs, to a cross-origin "
+        "write that the policy would have refused had it been preflighted (a form POST, a "
+        "beacon, a WebSocket handshake); ``'report'`` only logs it and sends "
         "``cors_refused``; ``False`` turns the gate off.",
         'protect_writes="report"',
     ),
