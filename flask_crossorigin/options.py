@@ -40,7 +40,8 @@ class CorsOptions(TypedDict, total=False):
     """The options of one policy, as ``cross_origin(...)`` and a blueprint take them.
 
     The names are those of flask-cors where the concept is the same. This class is
-    the one place they are written: the parsers below are keyed by its keys.
+    the one place they are written: the parsers and the API page's list of options
+    (with ``OPTION_DOCS``) are keyed by its keys.
     """
 
     origins: OriginSpec | Iterable[OriginSpec]
