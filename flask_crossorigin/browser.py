@@ -101,7 +101,8 @@ class Blocked(NamedTuple):
     what failed in a form each engine's wording is made from."""
 
     message: str
-    option: str
+    #: The option to change; ``None`` when no option decides it.
+    option: str | None
     #: Which check failed: ``missing-allow-origin``, ``method-not-allowed``, ...
     kind: str = ""
     #: The value the check is about (a header value, a method, a header name).
@@ -404,7 +405,7 @@ def check_preflight(
     if 300 <= status < 400 and "Location" in headers:
         return Blocked(
             "Redirect is not allowed for a preflight request.",
-            "-",
+            None,
             "preflight-redirect",
             preflight=True,
         )
@@ -414,7 +415,7 @@ def check_preflight(
     if not 200 <= status <= 299:
         return Blocked(
             PREFLIGHT_FAILED + "It does not have HTTP ok status.",
-            "-",
+            None,
             "preflight-not-ok",
             preflight=True,
         )

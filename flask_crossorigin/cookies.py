@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from flask.sessions import SessionInterface
+
 from .browser import ENGINE_NAMES, ENGINES
 
 if TYPE_CHECKING:
@@ -120,12 +122,19 @@ def same_site(page: str, api: str, engine: str) -> bool:
     return registrable_domain(page_url.hostname or "") == registrable_domain(api_url.hostname or "")
 
 
+#: Flask 3.1 added ``SESSION_COOKIE_PARTITIONED``; older Flask ignores the key.
+FLASK_PARTITIONS = hasattr(SessionInterface, "get_cookie_partitioned")
+
+
 def _setting(cookie: Cookie, **attributes: object) -> str:
     """The change, written as the app would make it: config keys or ``set_cookie`` keywords."""
     if cookie.is_session:
-        return ", ".join(
+        keys = ", ".join(
             f"SESSION_COOKIE_{key.upper()}={value!r}" for key, value in attributes.items()
         )
+        if attributes.get("partitioned") and not FLASK_PARTITIONS:
+            keys += " (SESSION_COOKIE_PARTITIONED takes effect from Flask 3.1: upgrade Flask)"
+        return keys
     keywords = ", ".join(f"{key}={value!r}" for key, value in attributes.items())
     return f"response.set_cookie({cookie.name!r}, ..., {keywords})"
 

@@ -63,7 +63,7 @@ def _uncovered_method(method: str) -> Refusal:
         return Refusal(
             "no view with a CORS policy serves this method on this URL", method, "methods"
         )
-    return Refusal("Access-Control-Request-Method is malformed", method, "-")
+    return Refusal("Access-Control-Request-Method is malformed", method, None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,7 +234,7 @@ class Hooks:
         if self.app.debug:
             body = refusal_line(endpoint, kind, method, refusal)
         else:
-            body = f"CORS {kind.value} refused: {refusal.rule} (option {refusal.option})"
+            body = f"CORS {kind.value} refused: {refusal.rule} ({refusal.where})"
         response = self.answer_class(body + "\n", status=403)
         # Request values in the body and the headers are quoted and cut short (Refusal).
         response.headers._list.extend((*headers, TEXT_PLAIN, NOSNIFF))

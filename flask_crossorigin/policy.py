@@ -35,16 +35,21 @@ ORIGIN_CHECK_FAILED = "origin could not be checked (the origins check failed)"
 class Refusal(NamedTuple):
     """Why a CORS request was refused: the rule, the offending value, the option to change.
 
-    ``option`` is ``"-"`` when no option decides it (a malformed request header).
+    ``option`` is ``None`` when no option decides it (a malformed request header).
     """
 
     rule: str
     value: str
-    option: str
+    option: str | None
 
     def __str__(self) -> str:
         shown = self.value if len(self.value) <= 80 else self.value[:80] + "..."
-        return f"{self.rule}: {shown!r} (option {self.option})"
+        return f"{self.rule}: {shown!r} ({self.where})"
+
+    @property
+    def where(self) -> str:
+        """``option origins``, or that no option decides it."""
+        return "no option decides it" if self.option is None else f"option {self.option}"
 
 
 def origin_refusal(origins: OriginMatcher, origin: str) -> Refusal | None:
@@ -169,19 +174,19 @@ class Policy:
         if refusal is not None:
             return [], refusal
         if not TOKEN.fullmatch(request_method):
-            return [], Refusal("Access-Control-Request-Method is malformed", request_method, "-")
+            return [], Refusal("Access-Control-Request-Method is malformed", request_method, None)
         if request_method.upper() not in self.methods:
             return [], Refusal("method is not allowed", request_method, "methods")
         requested = token_list(request_headers) if request_headers else []
         if requested is None:
             return [], Refusal(
-                "Access-Control-Request-Headers is malformed", request_headers or "", "-"
+                "Access-Control-Request-Headers is malformed", request_headers or "", None
             )
         for name in requested:
             if name == "*" and self.supports_credentials:
                 # Echoed, it would put '*' in a credentialed Access-Control-Allow-Headers.
                 return [], Refusal(
-                    "a header named '*' cannot be allowed with credentials", name, "-"
+                    "a header named '*' cannot be allowed with credentials", name, None
                 )
             if self.allowed_headers is not None and name.lower() not in self.allowed_headers:
                 return [], Refusal("request header is not allowed", name, "allow_headers")

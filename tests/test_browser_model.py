@@ -195,8 +195,8 @@ PREFLIGHTS = [
         "methods",
     ),
     (204, [("Access-Control-Allow-Headers", "x-a,,x-b")], "GET", ["x-b"], False, None, None),
-    (404, [], "GET", ["x-a"], False, "It does not have HTTP ok status.", "-"),
-    (302, [("Location", "/x")], "PUT", [], False, "Redirect is not allowed", "-"),
+    (404, [], "GET", ["x-a"], False, "It does not have HTTP ok status.", None),
+    (302, [("Location", "/x")], "PUT", [], False, "Redirect is not allowed", None),
 ]
 
 

@@ -215,3 +215,18 @@ def test_set_cookie_attributes_are_read_case_insensitively() -> None:
     assert cookie is not None
     assert (cookie.samesite, cookie.secure, cookie.partitioned) == ("None", True, True)
     assert cookie.domain == "example.com"
+
+
+def test_partitioned_session_fix_says_it_needs_flask_3_1_where_flask_is_older(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On Flask 3.0 SESSION_COOKIE_PARTITIONED is ignored: the fix must not pretend otherwise."""
+    from flask_crossorigin import cookies
+
+    session = cookies.Cookie("session", None, False, False, None, "config", is_session=True)
+    monkeypatch.setattr(cookies, "FLASK_PARTITIONS", False)
+    old = cookies._setting(session, samesite="None", secure=True, partitioned=True)
+    monkeypatch.setattr(cookies, "FLASK_PARTITIONS", True)
+    new = cookies._setting(session, samesite="None", secure=True, partitioned=True)
+    assert "from Flask 3.1" in old
+    assert "Flask" not in new

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, session
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from flask_crossorigin import CrossOrigin, hooks
 from flask_crossorigin.extension import HOOKS_KEY
@@ -248,10 +249,10 @@ def test_unreadable_host_neither_warns_nor_uses_up_the_warning(
     """Werkzeug reads an invalid Host as empty: nothing to judge, and the real one still warns."""
     app = create_app()
     caplog.set_level(logging.WARNING, "flask_crossorigin")
-    client = app.test_client()
-
-    response = client.get("/me", headers={"Origin": PAGE, "Host": host})
-    assert response.status_code == 200
+    # Straight to the app: some Werkzeug versions' test client cannot parse such a Host.
+    environ = EnvironBuilder("/me", headers={"Origin": PAGE, "Host": host}).get_environ()
+    _body, status, _headers = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+    assert status == "200 OK"
     assert warnings(caplog) == []
 
     ask(app)

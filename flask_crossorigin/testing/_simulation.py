@@ -255,14 +255,14 @@ class Act:
                 "cors.init_app(blueprint, origins=[...]) for its blueprint, or "
                 "CrossOrigin(app, origins=[...]) for the app (resources=... narrows it)"
             )
-        elif refusal is not None and refusal.option != "-":
+        elif refusal is not None and refusal.option is not None:
             advice = _source_advice(self.bare.application, request, refusal)
             if advice is not None:
                 say(f"   to allow it: {advice}")
             else:
                 fix = fix_for(refusal.option, refusal.value, request)
                 say(f"   option to change: {refusal.option}: {fix}")
-        elif blocked is not None and blocked.option != "-":
+        elif blocked is not None and blocked.option is not None:
             value = _blocked_value(request, blocked, unsafe)
             fix = fix_for(blocked.option, value, request, blocked.kind)
             say(f"   option to change: {blocked.option}: {fix}")
