@@ -23,6 +23,7 @@ cookie when a credentialed policy answers a page of another site.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -121,6 +122,11 @@ def same_site(page: str, api: str, engine: str) -> bool:
         return False
     return registrable_domain(page_url.hostname or "") == registrable_domain(api_url.hostname or "")
 
+
+#: A host as a browser sends it (a DNS name or an IP literal), with an optional port.
+_SERIALIZED_HOST = re.compile(
+    r"(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+)
 
 #: Flask 3.1 added ``SESSION_COOKIE_PARTITIONED``; older Flask ignores the key.
 FLASK_PARTITIONS = hasattr(SessionInterface, "get_cookie_partitioned")
@@ -262,6 +268,8 @@ def session_cookie_warning(app: Flask, origin: str, own_origin: str) -> str | No
     :param origin: the request's ``Origin``, allowed by a credentialed policy.
     :param own_origin: the API's origin as the app sees the request, ``scheme://host[:port]``.
     """
+    if not _SERIALIZED_HOST.fullmatch(own_origin.partition("://")[2]):
+        return None  # a Host no browser would send (Werkzeug 3.0 passes "a b" through)
     own_site = _site_host(own_origin)
     if own_site is None or own_site == _site_host(origin):
         return None  # no host to judge (werkzeug gives "" for an invalid one), or one site

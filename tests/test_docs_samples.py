@@ -638,7 +638,16 @@ def test_origin_sources_page_doctests_pass() -> None:
         ("acme.saas.example", "https://api.acme.example", 200, True),
         ("acme.saas.example", "https://globex.example", 200, False),
         ("globex.saas.example", "https://globex.example", 200, True),
-        ("made-up.example", "https://globex.example", 400, False),
+        pytest.param(
+            "made-up.example",
+            "https://globex.example",
+            400,
+            False,
+            marks=pytest.mark.skipif(
+                tuple(int(part) for part in version("flask").split(".")[:2]) < (3, 1),
+                reason="TRUSTED_HOSTS is new in Flask 3.1",
+            ),
+        ),
     ],
 )
 def test_tenant_hosts_sample_allows_each_tenant_its_own_origins(
