@@ -1,4 +1,4 @@
-"""Shared fixtures: pytest-flask's ``app``/``client`` on a small Mars API, and request helpers."""
+"""Shared fixtures: pytest-flask's ``app``/``client`` on a small Mars API (helpers: helpers.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,13 @@ from flask import Flask, abort
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-EARTH = "https://earth.com"
-
-
-def make_app(**options: Any) -> Flask:
-    """A fresh app with the extension; error propagation off so 500s are real responses."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
-    CrossOrigin(app, **options)
-    return app
+from .helpers import EARTH, bare_app, preflight_headers
 
 
 @pytest.fixture
 def app() -> Flask:
     """Mars: the seed's API, plus a few routes that the tests share."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app = bare_app()
     app.calls = []  # type: ignore[attr-defined]
 
     @app.post("/oxygen-data")
@@ -62,17 +53,6 @@ def app() -> Flask:
     return app
 
 
-def preflight_headers(
-    origin: str = EARTH, method: str = "POST", headers: str | None = None, **extra: str
-) -> dict[str, str]:
-    """The headers of a browser preflight (Fetch, "CORS-preflight fetch" step 1-3)."""
-    sent = {"Origin": origin, "Access-Control-Request-Method": method}
-    if headers is not None:
-        sent["Access-Control-Request-Headers"] = headers
-    sent.update(extra)
-    return sent
-
-
 @pytest.fixture
 def preflight(client: Any) -> Callable[..., Any]:
     """Send a preflight to ``path`` through the test client."""
@@ -81,8 +61,3 @@ def preflight(client: Any) -> Callable[..., Any]:
         return client.options(path, headers=preflight_headers(origin, method, **kw))
 
     return send
-
-
-def cors_headers(response: Any) -> dict[str, str]:
-    """The ``Access-Control-*`` headers of a response, for compact assertions."""
-    return {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}

@@ -24,12 +24,12 @@ from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin
 
+from .helpers import EARTH
 from .servers import require_varnishd
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SAMPLES = DOCS / "samples"
-EARTH = "https://earth.com"
 
 
 def load(path: Path) -> ModuleType:

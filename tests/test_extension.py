@@ -13,9 +13,7 @@ from flask.views import View
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 from flask_crossorigin.policy import Policy
 
-from .conftest import EARTH
-
-MARS = "https://mars.com"
+from .helpers import EARTH, MARS
 
 
 def create_app(cors: CrossOrigin, origins: str) -> Flask:

@@ -28,10 +28,8 @@ from flask.views import MethodView, View
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-from .conftest import EARTH, cors_headers, preflight_headers
+from .helpers import EARTH, LOCALHOST, VENUS, cors_headers, preflight_headers
 
-LOCALHOST = "http://localhost:3000"
-VENUS = "https://venus.com"
 JSON = "Content-Type: application/json"
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,12 +17,13 @@ from flask import Flask, request
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
+from .helpers import EARTH
+
 ACAO = "Access-Control-Allow-Origin"
 ACAM = "Access-Control-Allow-Methods"
 ACAH = "Access-Control-Allow-Headers"
 ACAC = "Access-Control-Allow-Credentials"
 
-EARTH = "https://earth.com"
 API_EARTH = "https://api.earth.com"
 
 

@@ -17,8 +17,7 @@ from werkzeug.routing import Rule
 from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, cross_origin
 from flask_crossorigin.decorator import WRAPPERS_ATTR
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS
 
 
 def new_app() -> Flask:

@@ -17,7 +17,8 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-LOCALHOST = "http://localhost:3000"
+from .helpers import LOCALHOST
+
 EVIL = "https://evil.example"
 JSON = {"Content-Type": "application/json"}
 AUTHORIZED_JSON = {**JSON, "Authorization": "Bearer t0ken"}

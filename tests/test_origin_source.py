@@ -22,7 +22,7 @@ from flask_crossorigin.origins import normalise_origin, parse_origins
 from flask_crossorigin.sources import _validate
 from flask_crossorigin.testing import assert_cors_policy, fetch
 
-from .conftest import EARTH
+from .helpers import EARTH
 
 VENUS = "https://venus.test"
 

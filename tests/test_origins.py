@@ -17,7 +17,7 @@ from flask_crossorigin import origins as origins_module
 from flask_crossorigin.cli import cors_cli
 from flask_crossorigin.origins import normalise_origin, parse_origins
 
-from .conftest import EARTH, make_app, preflight_headers
+from .helpers import EARTH, make_app, preflight_headers
 
 
 @pytest.mark.parametrize(

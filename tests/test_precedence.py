@@ -10,10 +10,7 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-from .conftest import EARTH, cors_headers
-
-MARS = "https://mars.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, MARS, cors_headers
 
 
 def max_age_of(app: Flask, path: str, method: str = "GET") -> str | None:

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-from .conftest import EARTH, cors_headers, make_app, preflight_headers
+from .helpers import EARTH, EVIL, cors_headers, make_app, preflight_headers
 
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
@@ -404,7 +404,6 @@ def asks(origin: str | None = EARTH, method: str | None = "PUT", **extra: str) -
 
 
 PRIVATE = {"Access-Control-Request-Private-Network": "true"}
-EVIL = "https://evil.com"
 OPTIONS_CASES = {
     # path, request headers, status
     "no headers": ("/listed", {}, 200),

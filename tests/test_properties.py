@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from flask_crossorigin import CrossOrigin
 
+from .helpers import EARTH
+
 SETTINGS = settings(
     max_examples=200,
     deadline=None,
@@ -27,7 +29,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
-EARTH = "https://earth.com"
 MARS = "http://mars.test:8443"
 PREFLIGHT_VARY = {
     "origin",

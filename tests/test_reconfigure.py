@@ -14,9 +14,9 @@ from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-EARTH = "https://earth.com"
+from .helpers import EARTH, VENUS
+
 MARS = "https://mars.test"
-VENUS = "https://venus.com"
 
 OLD = {"origins": [EARTH], "resources": "/api/*", "max_age": 600}
 NEW = {"origins": [MARS, VENUS], "resources": "/api/*", "max_age": 60, "expose_headers": ["X-T"]}

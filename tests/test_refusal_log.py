@@ -16,8 +16,7 @@ from flask.testing import FlaskClient
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from .helpers import EVIL
 from .servers import EARTH, MARS, OBEYING_VCL, gunicorn, require_varnishd, varnish
 
 pytestmark = pytest.mark.slow
 
-EVIL = "https://evil.com"
 ACAO = "access-control-allow-origin"
 _unique = itertools.count()
 

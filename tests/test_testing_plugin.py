@@ -13,8 +13,9 @@ from flask import Flask
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 from flask_crossorigin.testing import CorsTester, assert_cors_policy, fetch
 
+from .helpers import EARTH
+
 ROOT = Path(__file__).resolve().parent.parent
-EARTH = "https://earth.com"
 
 #: A user's test file: five lines, the documented API only, the plugin's `cors` fixture.
 USER_TESTS = """\

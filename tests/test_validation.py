@@ -13,7 +13,7 @@ from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-from .conftest import EARTH, make_app
+from .helpers import EARTH, make_app
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin, exempt_writes
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS
+
 #: The test client's own origin (its default base URL).
 SELF = "http://localhost"
 
