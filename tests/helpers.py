@@ -66,3 +66,13 @@ def records(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> l
         for r in caplog.records
         if r.name == "flask_crossorigin" and r.levelno == level
     ]
+
+
+def vary_values(response: Any) -> set[str]:
+    """The field names of every ``Vary`` line of a response, lower-cased."""
+    return {
+        part.strip().lower()
+        for line in response.headers.getlist("Vary")
+        for part in line.split(",")
+        if part.strip()
+    }
