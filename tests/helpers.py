@@ -76,3 +76,9 @@ def vary_values(response: Any) -> set[str]:
         for part in line.split(",")
         if part.strip()
     }
+
+
+def add_routes(app: Flask) -> None:
+    """Two routes without a policy of their own."""
+    app.add_url_rule("/items", "items", lambda: "items", methods=["GET", "POST"])
+    app.add_url_rule("/admin/stats", "stats", lambda: "stats", methods=["GET", "POST"])

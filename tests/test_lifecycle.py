@@ -8,16 +8,25 @@ import functools
 import gc
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from werkzeug.routing import Rule
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, cross_origin
 from flask_crossorigin.decorator import WRAPPERS_ATTR
 
-from .helpers import EARTH, VENUS
+from .helpers import (
+    EARTH,
+    LOCALHOST,
+    VENUS,
+    bare_app,
+    cors_headers,
+    preflight_headers,
+    send_preflight,
+)
 
 
 def new_app() -> Flask:
@@ -314,3 +323,170 @@ def test_socketio_origins_asks_a_keyed_source_with_the_handshake_host() -> None:
     assert allowed(EARTH, environ)
     assert not allowed(VENUS, environ)
     assert allowed(VENUS, {**environ, "HTTP_HOST": "b.mars.test"})
+
+
+def test_cross_origin_on_an_app_without_the_extension_fails_its_first_request_loudly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The preflight itself cannot fail here: with no extension no code of ours runs for it
+    # (Flask answers OPTIONS itself), and routing OPTIONS to the view instead would take
+    # OPTIONS away from views that declare it. A route that declares OPTIONS does fail.
+    app = bare_app()
+    calls: list[str] = []
+
+    @app.post("/items")
+    @cross_origin(origins=LOCALHOST)
+    def items() -> str:
+        calls.append("items")
+        return "stored"
+
+    @app.route("/declared", methods=["POST", "OPTIONS"])
+    @cross_origin(origins=LOCALHOST)
+    def declared() -> str:
+        calls.append("declared")
+        return "stored"
+
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        answer = client.post("/items", headers={"Origin": LOCALHOST})
+        preflight = client.options(
+            "/declared", headers=preflight_headers(LOCALHOST, "POST", "content-type")
+        )
+
+    assert answer.status_code == 500
+    assert preflight.status_code == 500
+    assert cors_headers(answer) == {} and cors_headers(preflight) == {}
+    assert caplog.text.count("call CrossOrigin(app)") == 2  # the error, in the log as well
+    assert calls == []
+
+
+BLUEPRINT_POLICY = {
+    "CrossOrigin(bp, ...)": lambda bp: CrossOrigin(bp, origins=[LOCALHOST]),
+    "cors.init_app(bp, ...)": lambda bp: CrossOrigin().init_app(bp, origins=[LOCALHOST]),
+}
+
+
+def make_blueprint(calls: list[str]) -> Blueprint:
+    api = Blueprint("api", __name__, url_prefix="/api")
+
+    def items() -> str:
+        calls.append("items")
+        return "items"
+
+    api.add_url_rule("/items", "items", items, methods=["GET", "POST"])
+    return api
+
+
+@pytest.mark.parametrize("give", BLUEPRINT_POLICY.values(), ids=BLUEPRINT_POLICY.keys())
+def test_blueprint_policy_on_an_app_without_the_extension_fails_loudly(
+    caplog: pytest.LogCaptureFixture, give: Callable[[Blueprint], object]
+) -> None:
+    calls: list[str] = []
+    api = make_blueprint(calls)
+    give(api)
+    app = bare_app()
+    app.register_blueprint(api)
+    client = app.test_client()
+
+    with caplog.at_level(logging.ERROR):
+        answer = client.options("/api/items", headers=preflight_headers(LOCALHOST))
+        actual = client.post("/api/items", headers={"Origin": LOCALHOST})
+
+    assert (answer.status_code, actual.status_code) == (500, 500)
+    assert "CrossOrigin(app)" in caplog.text
+    assert calls == []
+
+
+@pytest.mark.parametrize("extension_first", [True, False], ids=["extension first", "last"])
+def test_blueprint_policy_works_whether_the_extension_comes_before_or_after_registering_it(
+    extension_first: bool,
+) -> None:
+    cors = CrossOrigin()
+    api = make_blueprint([])
+    cors.init_app(api, origins=[LOCALHOST])
+    app = bare_app()
+    if extension_first:
+        cors.init_app(app)
+    app.register_blueprint(api)
+    if not extension_first:
+        cors.init_app(app)
+
+    answer = send_preflight(app, "/api/items", LOCALHOST)
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == LOCALHOST
+
+
+def test_init_app_on_a_blueprint_again_with_the_same_options_is_accepted() -> None:
+    """A second ``create_app()`` (app factories, tests) gives the blueprint its policy again."""
+    cors = CrossOrigin()
+    api = make_blueprint([])
+
+    def create_app() -> Flask:
+        app = bare_app()
+        cors.init_app(api, origins=[LOCALHOST], max_age=600)
+        app.register_blueprint(api)
+        cors.init_app(app)
+        return app
+
+    for app in (create_app(), create_app()):
+        answer = send_preflight(app, "/api/items", LOCALHOST)
+        assert answer.status_code == 204
+        assert answer.headers["Access-Control-Allow-Origin"] == LOCALHOST
+        assert answer.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_init_app_on_a_registered_blueprint_with_other_options_is_an_error() -> None:
+    cors = CrossOrigin()
+    api = make_blueprint([])
+    cors.init_app(api, origins=[LOCALHOST])
+    app = bare_app()
+    app.register_blueprint(api)
+    cors.init_app(app)
+
+    with pytest.raises(CorsConfigError) as error:
+        cors.init_app(api, origins=[EARTH])
+
+    message = str(error.value)
+    assert "'api'" in message
+    assert "origins" in message
+    assert EARTH in message
+    # The registered app keeps the policy it was given.
+    assert send_preflight(app, "/api/items", LOCALHOST).status_code == 204
+    assert send_preflight(app, "/api/items", origin=EARTH).status_code == 403
+
+
+LATE_KEYS = {
+    "CORS_ORIGINS set after init_app": ({}, {"CORS_ORIGINS": [LOCALHOST]}, False),
+    "CORS_ORIGINS changed after init_app": (
+        {"CORS_ORIGINS": [EARTH]},
+        {"CORS_ORIGINS": [LOCALHOST]},
+        False,
+    ),
+    "CORS_MAX_AGE set after init_app": ({}, {"CORS_MAX_AGE": 600}, True),
+}
+
+
+@pytest.mark.parametrize(("before", "after", "decorated"), LATE_KEYS.values(), ids=LATE_KEYS.keys())
+def test_cors_keys_set_after_init_app_fail_the_first_request_naming_them(
+    caplog: pytest.LogCaptureFixture,
+    before: dict[str, object],
+    after: dict[str, object],
+    decorated: bool,
+) -> None:
+    """A ``CORS_*`` key set after ``CrossOrigin(app)`` read the config is a 500 that names it."""
+    app = bare_app()
+    app.config.update(before)
+    view: Callable[[], str] = lambda: "items"  # noqa: E731
+    if decorated:
+        view = cross_origin(origins=LOCALHOST)(view)
+    app.add_url_rule("/items", "items", view, methods=["GET", "POST"])
+    CrossOrigin(app)
+    app.config.update(after)
+
+    with caplog.at_level(logging.ERROR):
+        answer = send_preflight(app, "/items", LOCALHOST)
+
+    assert answer.status_code == 500
+    for key in after:
+        assert f"{key} set after CrossOrigin(app)" in caplog.text
+    assert "set every CORS_* key before CrossOrigin(app)" in caplog.text

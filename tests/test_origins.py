@@ -17,7 +17,12 @@ from flask_crossorigin import origins as origins_module
 from flask_crossorigin.cli import cors_cli
 from flask_crossorigin.origins import normalise_origin, parse_origins
 
-from .helpers import EARTH, make_app, preflight_headers
+from .helpers import (
+    EARTH,
+    bare_app,
+    make_app,
+    preflight_headers,
+)
 
 
 @pytest.mark.parametrize(
@@ -544,3 +549,36 @@ def test_the_bool_the_non_bool_error_suggests_makes_the_callable_work(
     fixed = parse_origins(lambda origin: bool(pattern.fullmatch(origin)))
     assert fixed.allows("https://api.earth.com") is True
     assert fixed.allows("https://evil.com") is False
+
+
+def test_file_origin_can_be_listed() -> None:
+    app = bare_app()
+    app.add_url_rule(
+        "/items", "items", cross_origin(origins=["file://"])(lambda: "ok"), methods=["PUT"]
+    )
+    CrossOrigin(app)
+    client = app.test_client()
+
+    answer = client.options("/items", headers=preflight_headers("file://", "PUT"))
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == "file://"
+    actual = client.put("/items", headers={"Origin": "file://"})
+    assert actual.headers["Access-Control-Allow-Origin"] == "file://"
+    assert client.options("/items", headers=preflight_headers("null", "PUT")).status_code == 403
+
+
+def test_origins_callable_is_consulted_for_a_file_origin() -> None:
+    seen: list[str] = []
+
+    def from_the_app_shell(origin: str) -> bool:
+        seen.append(origin)
+        return origin == "file://"
+
+    app = bare_app()
+    app.add_url_rule("/items", "items", cross_origin(origins=from_the_app_shell)(lambda: "ok"))
+    CrossOrigin(app)
+
+    actual = app.test_client().get("/items", headers={"Origin": "file://"})
+
+    assert seen == ["file://"]
+    assert actual.headers.get("Access-Control-Allow-Origin") == "file://"

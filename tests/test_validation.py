@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,15 @@ from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-from .helpers import EARTH, make_app
+from .helpers import (
+    EARTH,
+    LOCALHOST,
+    add_routes,
+    bare_app,
+    cors_headers,
+    make_app,
+    send_preflight,
+)
 
 
 @pytest.mark.parametrize(
@@ -492,3 +501,184 @@ def test_a_removed_flask_cors_config_key_is_named_as_the_key_written(key: str, o
     assert f"{key} is a flask-cors key" in message
     assert f"remove {key}" in message
     assert f" {option} " not in message
+
+
+REGEX_RESOURCES = [
+    r"/api/.*",
+    r"^/api/",
+    r"/api/items$",
+    r"/api/\d+",
+    r"/api/(v1|v2)/*",
+    r"/api/[a-z]+",
+    r"/api/items?",
+    r"/api/v1+",
+]
+
+
+RESOURCES_SHAPES = {
+    "a string": lambda pattern: pattern,
+    "a list": lambda pattern: ["/health", pattern],
+    "a dict key": lambda pattern: {pattern: {"origins": [LOCALHOST]}},
+}
+
+
+@pytest.mark.parametrize("shape", RESOURCES_SHAPES.values(), ids=RESOURCES_SHAPES.keys())
+@pytest.mark.parametrize("pattern", REGEX_RESOURCES)
+def test_resources_that_look_like_a_regular_expression_are_an_error_naming_re_compile(
+    pattern: str, shape: Callable[[str], object]
+) -> None:
+    app = bare_app()
+    add_routes(app)  # routes known at init_app: the mistake is seen at start-up
+    with pytest.raises(CorsConfigError) as error:
+        CrossOrigin(app, origins=[LOCALHOST], resources=shape(pattern))
+
+    message = str(error.value)
+    assert "resources" in message
+    assert repr(pattern) in message
+    assert f"re.compile({pattern!r})" in message
+    assert f"re.compile(re.escape({pattern!r}))" in message
+
+
+def test_resources_key_that_looks_like_a_regular_expression_is_an_error_too() -> None:
+    app = bare_app()
+    add_routes(app)
+    app.config["CORS_RESOURCES"] = r"/api/.*"
+    with pytest.raises(CorsConfigError, match=r"re\.compile"):
+        CrossOrigin(app, origins=[LOCALHOST])
+
+
+def test_resources_regex_suggests_the_glob_and_the_glob_pasted_works() -> None:
+    app = bare_app()
+    add_routes(app)
+    with pytest.raises(CorsConfigError) as error:
+        CrossOrigin(app, origins=[LOCALHOST], resources=r"/api/.*")
+    assert "'/api/*'" in str(error.value)
+
+    app = bare_app()
+    app.add_url_rule("/api/items", "api_items", lambda: "items", methods=["GET", "POST"])
+    add_routes(app)
+    CrossOrigin(app, origins=[LOCALHOST], resources="/api/*")
+    assert send_preflight(app, "/api/items", LOCALHOST).status_code == 204
+    assert cors_headers(send_preflight(app, "/items", LOCALHOST)) == {}
+
+
+def allow_headers_app(allow_headers: object) -> Flask:
+    app = bare_app()
+    view = cross_origin(origins=LOCALHOST, allow_headers=allow_headers)(lambda: "stored")
+    app.add_url_rule("/items", "items", view, methods=["POST"])
+    CrossOrigin(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    "written",
+    [r"X-COMPANY-.*", r"^X-Trace$", r"X-Company-[A-Za-z]+", r"X-(Request|Trace)-Id"],
+)
+def test_allow_headers_that_look_like_a_regex_are_an_error_naming_the_value_and_the_fix(
+    written: str,
+) -> None:
+    """``allow_headers`` takes header names only: a regex is refused; the fix is names or '*'."""
+    with pytest.raises(CorsConfigError) as error:
+        allow_headers_app([written])
+    message = str(error.value)
+    assert f"allow_headers: {written!r} looks like a regular expression" in message
+    assert "allow_headers='*'" in message
+    assert "re.compile" not in message
+
+
+def test_compiled_allow_headers_are_an_error_naming_the_option() -> None:
+    """A compiled pattern is not a header name (API: "a list of header names"), so it is refused."""
+    with pytest.raises(CorsConfigError) as error:
+        allow_headers_app([re.compile(r"x-company-[a-z]+"), "Content-Type"])
+    assert "allow_headers: 'x-company-[a-z]+'" in str(error.value)
+
+
+QUOTED_ORIGIN = re.compile(r"'([a-zA-Z][a-zA-Z0-9+.\-]*://[^']*)'")
+
+
+@pytest.mark.parametrize(
+    ("written", "fix"),
+    [
+        ("http://localhost:3000/", "http://localhost:3000"),
+        ("http://localhost:3000/api", "http://localhost:3000"),
+        ("https://earth.com/", "https://earth.com"),
+        ("HTTPS://Earth.com:8443/app/", "https://earth.com:8443"),
+        ("http://127.0.0.1:5000/", "http://127.0.0.1:5000"),
+        ("http://[::1]:3000/", "http://[::1]:3000"),
+        ("https://user:pw@earth.com", "https://earth.com"),
+        ("https://earth.com:8443#top", "https://earth.com:8443"),
+    ],
+)
+def test_suggested_origin_is_exactly_the_one_to_paste(written: str, fix: str) -> None:
+    with pytest.raises(CorsConfigError) as error:
+        cross_origin(origins=[written])
+
+    message = str(error.value)
+    assert repr(fix) in message
+    assert set(QUOTED_ORIGIN.findall(message)) <= {written, fix}, message
+    app = bare_app()
+    app.add_url_rule("/items", "items", cross_origin(origins=[fix])(lambda: "ok"), methods=["PUT"])
+    CrossOrigin(app)
+    pasted = send_preflight(app, "/items", origin=fix, method="PUT")
+    assert pasted.status_code == 204
+    assert pasted.headers["Access-Control-Allow-Origin"] == fix
+
+
+def _two_bad_routes() -> None:
+    app = bare_app()
+    app.config["CORS_SUPPORTS_CREDENTIALS"] = True
+    app.add_url_rule("/items", "items", cross_origin()(lambda: "items"))
+    app.add_url_rule("/users", "users", cross_origin()(lambda: "users"))
+    CrossOrigin(app)
+
+
+def _config_and_keywords() -> None:
+    app = bare_app()
+    app.config.update(CORS_MAX_AGE="600", CORS_EXPOSE_HEADERS=["Set-Cookie"])
+    CrossOrigin(app, origins="localhost:3000")
+
+
+ALL_AT_ONCE = {
+    "CrossOrigin keywords": (
+        lambda: CrossOrigin(
+            bare_app(), origins=["http://localhost:3000/"], methods=["GET", "CONNECT"], max_age=-1
+        ),
+        [
+            ("origins", "'http://localhost:3000/'"),
+            ("origins", "'http://localhost:3000'"),
+            ("methods", "'CONNECT'"),
+            ("max_age", "-1"),
+        ],
+    ),
+    "cross_origin keywords": (
+        lambda: cross_origin(
+            origins="earth.com", allow_headers=["Bad Header"], supports_credentials="yes"
+        ),
+        [
+            ("origins", "'earth.com'"),
+            ("allow_headers", "'Bad Header'"),
+            ("supports_credentials", "'yes'"),
+        ],
+    ),
+    "CORS_* keys and keywords": (
+        _config_and_keywords,
+        [("max_age", "'600'"), ("expose_headers", "Set-Cookie"), ("origins", "'localhost:3000'")],
+    ),
+    "two routes": (
+        _two_bad_routes,
+        [("'items'", "origins='*'"), ("'users'", "origins='*'")],
+    ),
+}
+
+
+@pytest.mark.parametrize(("configure", "expected"), ALL_AT_ONCE.values(), ids=ALL_AT_ONCE.keys())
+def test_every_configuration_error_is_reported_at_once_with_its_option_and_value(
+    configure: Callable[[], object], expected: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(CorsConfigError) as error:
+        configure()
+
+    message = str(error.value)
+    for option, value in expected:
+        assert option in message.lower() or option in message, option
+        assert value in message, value
