@@ -218,14 +218,18 @@ def test_routes_shows_the_subdomain_of_each_route_when_the_app_uses_subdomains(
     assert "www" in cells["www_items"]
 
 
-def test_routes_shows_no_subdomain_column_when_the_app_uses_none(
-    run_flask: Callable[..., Result],
-) -> None:
+def one_decorated_get_route() -> Flask:
+    """An app whose one route, ``GET /items``, has a decorator policy."""
     app = bare_app()
     app.add_url_rule("/items", "items", cross_origin(origins=LOCALHOST)(lambda: "ok"))
     CrossOrigin(app)
+    return app
 
-    result = run_flask(app, "routes")
+
+def test_routes_shows_no_subdomain_column_when_the_app_uses_none(
+    run_flask: Callable[..., Result],
+) -> None:
+    result = run_flask(one_decorated_get_route(), "routes")
 
     assert result.exit_code == 0, result.output
     assert "Subdomain" not in result.output
@@ -234,11 +238,7 @@ def test_routes_shows_no_subdomain_column_when_the_app_uses_none(
 def test_routes_shows_no_cors_methods_note_on_a_plain_get_route(
     run_flask: Callable[..., Result],
 ) -> None:
-    app = bare_app()
-    app.add_url_rule("/items", "items", cross_origin(origins=LOCALHOST)(lambda: "ok"))
-    CrossOrigin(app)
-
-    result = run_flask(app, "routes")
+    result = run_flask(one_decorated_get_route(), "routes")
 
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.output.splitlines() if line.startswith("/items")]

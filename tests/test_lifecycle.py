@@ -29,12 +29,6 @@ from .helpers import (
 )
 
 
-def new_app() -> Flask:
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
-    return app
-
-
 def preflight(app: Flask, path: str, method: str = "GET", origin: str = EARTH) -> Any:
     return app.test_client().options(
         path, headers={"Origin": origin, "Access-Control-Request-Method": method}
@@ -45,7 +39,7 @@ def preflight(app: Flask, path: str, method: str = "GET", origin: str = EARTH) -
 
 
 def test_rule_without_an_endpoint_is_ignored_at_init_app() -> None:
-    app = new_app()
+    app = bare_app()
     app.url_map.add(Rule("/old", redirect_to="/new"))
     app.add_url_rule("/new", "new", lambda: "new")
     CrossOrigin(app, origins=[EARTH])
@@ -54,7 +48,7 @@ def test_rule_without_an_endpoint_is_ignored_at_init_app() -> None:
 
 
 def test_rule_without_an_endpoint_added_after_init_app_breaks_no_request() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=[EARTH])
     app.add_url_rule("/new", "new", lambda: "new")
     app.url_map.add(Rule("/old", redirect_to="/new"))
@@ -65,7 +59,7 @@ def test_rule_without_an_endpoint_added_after_init_app_breaks_no_request() -> No
 
 def test_broken_sibling_rule_does_not_break_the_preflight_of_another_method() -> None:
     """A late GET /items with an invalid policy fails GET only; DELETE's preflight is answered."""
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, supports_credentials=True)
 
     @app.delete("/items")
@@ -93,7 +87,7 @@ def shared_view() -> str:
 
 def test_decorating_a_module_level_view_per_create_app_keeps_nothing_per_call() -> None:
     def create_app() -> Flask:
-        app = new_app()
+        app = bare_app()
         CrossOrigin(app)
         app.add_url_rule("/shared", "shared", _DECORATE(shared_view))
         return app
@@ -105,10 +99,10 @@ def test_decorating_a_module_level_view_per_create_app_keeps_nothing_per_call() 
 
 
 def test_second_app_may_register_the_bare_view_that_another_app_decorated() -> None:
-    first = new_app()
+    first = bare_app()
     CrossOrigin(first)
     first.add_url_rule("/shared", "shared", _DECORATE(shared_view))
-    second = new_app()
+    second = bare_app()
     second.add_url_rule("/shared", "shared", shared_view)
     CrossOrigin(second, origins=[VENUS])  # no "@cross_origin written above @app.route"
     assert second.test_client().get("/shared").status_code == 200
@@ -116,7 +110,7 @@ def test_second_app_may_register_the_bare_view_that_another_app_decorated() -> N
 
 
 def test_cross_origin_above_app_route_is_still_refused() -> None:
-    app = new_app()
+    app = bare_app()
 
     @cross_origin(origins=[EARTH])
     @app.get("/lost")
@@ -156,7 +150,7 @@ def _allowed(allowed: str, origin: str) -> bool:
 def test_cors_origins_holding_a_callable_works_and_is_not_taken_for_a_late_change(
     check: Any,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     app.config["CORS_ORIGINS"] = check
     CrossOrigin(app)
     app.add_url_rule("/x", "x", lambda: "x")
@@ -168,7 +162,7 @@ def test_cors_origins_holding_a_callable_works_and_is_not_taken_for_a_late_chang
 
 
 def test_late_cors_key_fails_only_the_covered_routes() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.get("/covered")
@@ -185,7 +179,7 @@ def test_late_cors_key_fails_only_the_covered_routes() -> None:
 
 @pytest.mark.parametrize("key", ["CORS_ORIGINS", "CORS_PROTECT_ALL_ROUTES"])
 def test_late_key_that_changes_coverage_fails_every_route(key: str) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
     app.add_url_rule("/plain", "plain", lambda: "plain")
     app.config[key] = [EARTH] if key == "CORS_ORIGINS" else True
@@ -193,7 +187,7 @@ def test_late_key_that_changes_coverage_fails_every_route(key: str) -> None:
 
 
 def test_list_in_config_changed_in_place_after_init_app_is_still_caught() -> None:
-    app = new_app()
+    app = bare_app()
     app.config["CORS_ORIGINS"] = [EARTH]
     CrossOrigin(app)
     app.add_url_rule("/x", "x", lambda: "x")
@@ -206,7 +200,7 @@ def test_list_in_config_changed_in_place_after_init_app_is_still_caught() -> Non
 
 def test_resources_string_that_is_a_route_rule_added_later_is_that_literal_route() -> None:
     """flask-cors's own case: resources named before the route '/service+path' is added."""
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, resources={"/service+path": {"origins": [EARTH]}})
     app.add_url_rule("/service+path", "service", lambda: "service")
     app.add_url_rule("/servicepath", "other", lambda: "other")
@@ -220,7 +214,7 @@ def test_resources_string_that_is_a_route_rule_added_later_is_that_literal_route
 def test_resources_regex_that_is_no_route_fails_at_the_first_request_naming_both_fixes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=[EARTH], resources=r"/api/v\d+")
     app.add_url_rule("/api/v1", "v1", lambda: "v1")
     assert app.test_client().get("/api/v1").status_code == 500
@@ -233,7 +227,7 @@ def test_resources_regex_that_is_no_route_fails_at_the_first_request_naming_both
 
 
 def test_async_receiver_is_run_and_the_refusal_stays_a_403() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.get("/x")
@@ -255,7 +249,7 @@ def test_async_receiver_is_run_and_the_refusal_stays_a_403() -> None:
 def test_raising_receiver_never_turns_a_refusal_into_a_500_and_is_logged_once_per_streak(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.post("/x")
@@ -296,7 +290,7 @@ def test_refusal_by_a_source_that_cannot_decide_is_answered_no_store() -> None:
     def load_tenants() -> list[str]:
         raise ConnectionError("database down")
 
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=OriginSource(load_tenants))
 
     @app.post("/x")
@@ -316,7 +310,7 @@ def test_socketio_origins_asks_a_keyed_source_with_the_handshake_host() -> None:
 
     tenants = {"a.mars.test": [EARTH], "b.mars.test": [VENUS]}
     source = OriginSource(lambda host: tenants[host], key=lambda request: request.host)
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=source)
     allowed = socketio_origins(app)
     environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "a.mars.test", "REQUEST_METHOD": "GET"}

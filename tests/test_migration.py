@@ -17,7 +17,7 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-from .helpers import LOCALHOST
+from .helpers import LOCALHOST, bare_app
 
 EVIL = "https://evil.example"
 JSON = {"Content-Type": "application/json"}
@@ -33,8 +33,7 @@ SAFELISTED_CONTENT_TYPES = {
 
 def new_app() -> Flask:
     """The app of the snippets: an API and a page that is not part of it."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app = bare_app()
     app.add_url_rule("/api/items", "items", lambda: {"items": []}, methods=["GET", "POST", "PUT"])
     app.add_url_rule("/admin", "admin", lambda: "admin", methods=["GET", "POST", "PUT"])
     return app

@@ -167,8 +167,7 @@ def test_empty_app_level_origins_start_cover_every_route_and_warn_once(
     configure: Callable[[Flask], object], caplog: pytest.LogCaptureFixture
 ) -> None:
     """An empty app-level list starts, closes every route, and logs one WARNING on opening one."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/items", "items", lambda: "items", methods=["GET", "PUT"])
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         configure(app)
@@ -189,8 +188,7 @@ def test_empty_origins_on_a_decorator_closes_that_route_under_a_broad_policy_wit
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """``@cross_origin(origins=[])`` under an app open to all closes its route, silently."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/open", "open", lambda: "open")
     app.add_url_rule("/closed", "closed", cross_origin(origins=[])(lambda: "closed"))
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
@@ -207,8 +205,7 @@ def test_empty_origins_on_a_resources_entry_closes_its_routes_without_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A ``resources`` entry with ``origins: []`` closes the routes it matches, silently."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/api/items", "items", lambda: "items")
     app.add_url_rule("/api/admin", "admin", lambda: "admin")
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):

@@ -33,8 +33,7 @@ from .helpers import (
 
 @pytest.fixture
 def app() -> Flask:
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     CrossOrigin(app)
 
     @app.route("/oxygen-data", methods=["POST", "PUT"])

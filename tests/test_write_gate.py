@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin, exempt_writes
 
-from .helpers import EARTH, VENUS
+from .helpers import EARTH, VENUS, bare_app
 
 #: The test client's own origin (its default base URL).
 SELF = "http://localhost"
@@ -20,8 +20,7 @@ SELF = "http://localhost"
 
 def gated_app(**options: Any) -> Flask:
     """An app whose views count their calls: a refused write leaves the count at zero."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app = bare_app()
     app.calls = []  # type: ignore[attr-defined]
     CrossOrigin(app, **options)
 
