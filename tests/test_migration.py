@@ -246,6 +246,24 @@ def decorated_app(decorator: Any) -> tuple[Flask, list[str]]:
     return app, calls
 
 
+def assert_fails_at_first_request_naming_crossorigin(
+    port: Flask, path: str, calls: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A policy on an app without the extension: no CORS answer, and a 500 that says the fix."""
+    client = port.test_client()
+    with caplog.at_level(logging.ERROR):
+        preflight = client.options(
+            path, headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
+        )
+        actual = client.get(path, headers={"Origin": LOCALHOST})
+    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
+    # so the browser refuses; the first request to reach the view says what to do.
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert actual.status_code == 500
+    assert "CrossOrigin(app)" in caplog.text
+    assert calls == []
+
+
 def test_cross_origin_alone_fails_at_the_first_request_naming_crossorigin_app(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -255,18 +273,7 @@ def test_cross_origin_alone_fails_at_the_first_request_naming_crossorigin_app(
     assert fetch(original, "/", method="PUT", headers=JSON)
 
     port, calls = decorated_app(cross_origin)
-    client = port.test_client()
-    with caplog.at_level(logging.ERROR):
-        preflight = client.options(
-            "/", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
-        )
-        actual = client.get("/", headers={"Origin": LOCALHOST})
-    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
-    # so the browser refuses; the first request to reach the view says what to do.
-    assert "Access-Control-Allow-Origin" not in preflight.headers
-    assert actual.status_code == 500
-    assert "CrossOrigin(app)" in caplog.text
-    assert calls == []
+    assert_fails_at_first_request_naming_crossorigin(port, "/", calls, caplog)
 
     fixed, _ = decorated_app(cross_origin)
     CrossOrigin(fixed)
@@ -388,18 +395,7 @@ def test_cors_on_a_blueprint_without_cors_app_fails_loudly_then_works_with_cross
     bp = api_blueprint(calls)
     CrossOrigin(bp)
     port.register_blueprint(bp)
-    client = port.test_client()
-    with caplog.at_level(logging.ERROR):
-        preflight = client.options(
-            "/api/items", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
-        )
-        actual = client.get("/api/items", headers={"Origin": LOCALHOST})
-    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
-    # so the browser refuses; the first request to reach the view says what to do.
-    assert "Access-Control-Allow-Origin" not in preflight.headers
-    assert actual.status_code == 500
-    assert "CrossOrigin(app)" in caplog.text
-    assert calls == []
+    assert_fails_at_first_request_naming_crossorigin(port, "/api/items", calls, caplog)
 
     fixed = Flask("mars")
     bp = api_blueprint([])

@@ -83,14 +83,7 @@ def test_precedence_is_per_option_so_lower_layers_fill_the_gaps() -> None:
         return "ok"
 
     CrossOrigin(app, allow_headers=["X-Trace"])
-    response = app.test_client().options(
-        "/thing",
-        headers={
-            "Origin": EARTH,
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "x-trace",
-        },
-    )
+    response = send_preflight(app, "/thing", EARTH, "PUT", headers="x-trace")
     assert cors_headers(response) == {
         "Access-Control-Allow-Origin": EARTH,
         "Access-Control-Allow-Methods": "PUT",
