@@ -121,7 +121,7 @@ def test_routes_names_a_source_for_every_route_the_app_level_origins_cover(
     assert rows["items"]["source"] != "decorator"
 
 
-def force_https_app(origins: object) -> Flask:
+def force_https_app(origins: str | list[str]) -> Flask:
     """Flask-Talisman's ``force_https``: plain http is redirected (302) to https."""
     app = bare_app()
 

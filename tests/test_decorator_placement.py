@@ -37,7 +37,7 @@ USE_DECORATORS = re.compile(r"(?<!method_)decorators = \[")
 def _restful_resource(package: str, shape: Callable[[object], object]) -> tuple[Any, type]:
     restful = pytest.importorskip(package)
 
-    class Items(restful.Resource):  # type: ignore[name-defined, misc]
+    class Items(restful.Resource):  # type: ignore[name-defined]  # a module found at run time
         method_decorators = shape(cross_origin(origins=LOCALHOST))
 
         def get(self) -> dict[str, list[str]]:
@@ -141,7 +141,7 @@ def test_cross_origin_above_flask_openapi3_post_is_an_error() -> None:
     app = openapi3.OpenAPI("mars")
 
     @cross_origin(origins=LOCALHOST)
-    @app.post("/items")
+    @app.post("/items")  # type: ignore[untyped-decorator]  # flask-openapi3's own typing
     def items() -> str:
         return "stored"
 

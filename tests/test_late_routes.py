@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import EVIL
-from .servers import EARTH, MARS, gunicorn
+from .helpers import EARTH, EVIL
+from .servers import MARS, gunicorn
 
 pytestmark = pytest.mark.slow
 

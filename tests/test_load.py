@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from .helpers import EVIL
-from .servers import EARTH, MARS, gunicorn
+from .helpers import EARTH, EVIL
+from .servers import MARS, gunicorn
 
 pytestmark = pytest.mark.slow
 

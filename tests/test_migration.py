@@ -9,6 +9,7 @@ tell) with a message that names the fix; and that the fix, pasted, then works.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import flask_cors
@@ -18,6 +19,8 @@ from flask import Blueprint, Flask
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
 from .helpers import LOCALHOST, bare_app
+
+View = Callable[[], str]
 
 EVIL = "https://evil.example"
 JSON = {"Content-Type": "application/json"}
@@ -45,7 +48,7 @@ def _reads(response: Any, origin: str, credentials: bool) -> bool:
     if len(allow) != 1:
         return False
     if credentials:
-        return (
+        return bool(
             allow[0] == origin
             and response.headers.get("Access-Control-Allow-Credentials") == "true"
         )
@@ -141,7 +144,7 @@ def test_cors_app_opens_nothing_and_warns_until_origins_are_named(
 
 def test_cors_resources_dict_with_origins_star_works_on_the_matching_routes_only() -> None:
     """``CORS(app, resources={r"/api/*": {"origins": "*"}})``."""
-    resources = {r"/api/*": {"origins": "*"}}
+    resources: dict[Any, dict[str, Any]] = {r"/api/*": {"origins": "*"}}
     original = new_app()
     flask_cors.CORS(original, resources=resources)
     port = new_app()
@@ -233,7 +236,7 @@ def test_cors_origins_star_with_credentials_fails_at_start_up_and_listed_origins
 # 6. The README's decorator snippet, on its own.
 
 
-def decorated_app(decorator: Any) -> tuple[Flask, list[str]]:
+def decorated_app(decorator: Callable[..., Callable[[View], View]]) -> tuple[Flask, list[str]]:
     app = new_app()
     calls: list[str] = []
 
@@ -418,17 +421,21 @@ def configured_app() -> Flask:
     return app
 
 
-def _decorated(app: Flask, decorator: Any, **options: Any) -> None:
+def _decorated(app: Flask, decorator: Any, **options: Any) -> Flask:
+    """Add ``/todo`` under ``decorator``; the app back, so that a row's steps chain."""
     app.add_url_rule(
         "/todo", "todo", decorator(**options)(lambda: "todo"), methods=["GET", "PUT", "DELETE"]
     )
+    return app
 
 
-def _blueprint(app: Flask, extension: Any) -> None:
+def _blueprint(app: Flask, extension: Any) -> Flask:
+    """Register ``/v2/items`` given a policy by ``extension``; the app back, as above."""
     bp = Blueprint("v2", __name__, url_prefix="/v2")
     bp.add_url_rule("/items", "items", lambda: {"items": []}, methods=["GET", "PUT"])
     extension(bp)
     app.register_blueprint(bp)
+    return app
 
 
 ROW_7_OPTIONS: dict[str, Any] = {
@@ -506,7 +513,7 @@ ROWS: dict[str, tuple[Any, Any, bool]] = {
     ),
 }
 
-PROBES = [
+PROBES: list[dict[str, Any]] = [
     {"method": "GET"},
     {"method": "PUT", "headers": JSON},
     {"method": "PUT", "headers": {"X-Other": "1"}},

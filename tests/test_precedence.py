@@ -154,8 +154,8 @@ def test_resources_pattern_is_matched_against_the_whole_rule_case_sensitively(
     app.add_url_rule(rule, "view", lambda **kw: "ok")
     CrossOrigin(app, resources=resources)
     state = app.extensions["crossorigin"]
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "view")
-    policy = state.rules.policy_for(rule)
+    registered = next(r for r in app.url_map.iter_rules() if r.endpoint == "view")
+    policy = state.rules.policy_for(registered)
     assert (policy is not None) is covered
 
 

@@ -633,7 +633,7 @@ def test_refused_preflight_without_automatic_options_is_a_403_with_vary_and_a_lo
 
 
 def test_refused_preflight_without_automatic_options_sends_cors_refused_once() -> None:
-    from flask_crossorigin import cors_refused  # type: ignore[attr-defined]
+    from flask_crossorigin import cors_refused
 
     app = without_automatic_options_app()
     received: list[tuple[object, dict[str, Any]]] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask, abort
@@ -60,7 +61,7 @@ MARS_REGEX = re.compile(r"http://[a-z0-9]+\.mars\.test(:[0-9]{1,5})?")
 
 @dataclass(frozen=True)
 class Kind:
-    options: dict[str, object]
+    options: dict[str, Any]
     #: Which request origins the policy may ever echo (an independent oracle).
     allows: Callable[[str], bool]
     #: Origins it must allow, for the liveness property.

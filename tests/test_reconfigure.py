@@ -18,8 +18,13 @@ from .helpers import EARTH, VENUS
 
 MARS = "https://mars.test"
 
-OLD = {"origins": [EARTH], "resources": "/api/*", "max_age": 600}
-NEW = {"origins": [MARS, VENUS], "resources": "/api/*", "max_age": 60, "expose_headers": ["X-T"]}
+OLD: dict[str, Any] = {"origins": [EARTH], "resources": "/api/*", "max_age": 600}
+NEW: dict[str, Any] = {
+    "origins": [MARS, VENUS],
+    "resources": "/api/*",
+    "max_age": 60,
+    "expose_headers": ["X-T"],
+}
 
 
 def build(**options: Any) -> tuple[Flask, CrossOrigin]:
