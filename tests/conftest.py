@@ -12,6 +12,9 @@ from flask_crossorigin import CrossOrigin, cross_origin
 
 from .helpers import EARTH, bare_app, preflight_headers
 
+# test_testing_plugin.py runs a user's test file in this process.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def app() -> Flask:

@@ -165,7 +165,10 @@ token = st.text(
     max_size=12,
 )
 base_origins = st.sampled_from(
-    sorted({o for kind in KINDS.values() for o in kind.examples} | {"null", "https://evil.com"})
+    sorted(
+        {o for kind in KINDS.values() for o in kind.examples}
+        | {"null", "https://evil.com", "https://boom.venus.test"}  # a raising origins callable
+    )
 )
 MUTATIONS: tuple[Callable[[str], str], ...] = (
     lambda o: o,
