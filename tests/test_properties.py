@@ -331,6 +331,7 @@ def check_invariants(kind: Kind, req: dict[str, str | None], response) -> None: 
         assert not cors and "origin" not in vary
 
 
+@pytest.mark.slow  # 200 generated requests for each of the eight kinds of policy
 @pytest.mark.parametrize("name", KINDS)
 def test_every_response_keeps_the_cors_invariants(name: str) -> None:
     kind, app = KINDS[name], APPS[name]
