@@ -20,7 +20,9 @@ from flask.views import MethodView, View
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
 from .helpers import (
+    EARTH,
     LOCALHOST,
+    MARS,
     bare_app,
     send_preflight,
 )
@@ -162,3 +164,43 @@ def test_cross_origin_below_an_openapi3_style_route_decorator_works() -> None:
     answer = send_preflight(app, "/items", LOCALHOST)
     assert answer.status_code == 204
     assert answer.headers["Access-Control-Allow-Origin"] == LOCALHOST
+
+
+def test_decorator_written_above_route_fails_at_init_app_instead_of_doing_nothing() -> None:
+    app = Flask(__name__)
+
+    @cross_origin(origins=EARTH)
+    @app.get("/x")
+    def x() -> str:
+        return "ok"
+
+    with pytest.raises(CorsConfigError, match=r"put @cross_origin below @app\.route"):
+        CrossOrigin(app)
+
+
+def test_decorator_written_above_route_on_a_decorated_view_is_an_error_too() -> None:
+    app = Flask(__name__)
+
+    @cross_origin(origins=MARS)
+    @app.get("/x")
+    @cross_origin(origins=EARTH)
+    def x() -> str:
+        return "ok"
+
+    with pytest.raises(CorsConfigError, match=r"put @cross_origin below @app\.route"):
+        CrossOrigin(app)
+
+
+def test_decorator_on_a_method_view_method_is_an_error_naming_the_fix() -> None:
+    from flask.views import MethodView
+
+    app = Flask(__name__)
+
+    class Items(MethodView):
+        @cross_origin(origins=EARTH)
+        def get(self) -> str:
+            return "items"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    with pytest.raises(CorsConfigError, match=r"decorators = \[cross_origin"):
+        CrossOrigin(app)

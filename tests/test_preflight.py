@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -516,10 +516,13 @@ def test_malformed_request_method_on_a_covered_url_is_refused_as_malformed() -> 
     assert "Access-Control-Request-Method is malformed" in response.get_data(as_text=True)
 
 
-def _decorator_without_headers(app: Flask) -> None:
-    view = cross_origin(origins=LOCALHOST, allow_headers=[])(lambda: "stored")
-    app.add_url_rule("/items", "items", view, methods=["POST"])
-    CrossOrigin(app)
+def _decorator_without_headers(empty: Iterable[str]) -> Callable[[Flask], None]:
+    def configure(app: Flask) -> None:
+        view = cross_origin(origins=LOCALHOST, allow_headers=empty)(lambda: "stored")
+        app.add_url_rule("/items", "items", view, methods=["POST"])
+        CrossOrigin(app)
+
+    return configure
 
 
 def _config_without_headers(app: Flask) -> None:
@@ -534,7 +537,10 @@ def _app_level_without_headers(app: Flask) -> None:
 
 
 NO_HEADERS = {
-    "@cross_origin(allow_headers=[])": _decorator_without_headers,
+    "@cross_origin(allow_headers=[])": _decorator_without_headers([]),
+    "@cross_origin(allow_headers=())": _decorator_without_headers(()),
+    "@cross_origin(allow_headers=set())": _decorator_without_headers(set()),
+    "@cross_origin(allow_headers=frozenset())": _decorator_without_headers(frozenset()),
     "CrossOrigin(app, allow_headers=[])": _app_level_without_headers,
     "CORS_ALLOW_HEADERS = []": _config_without_headers,
 }

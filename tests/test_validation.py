@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -239,34 +239,11 @@ def test_a_glob_in_allow_headers_is_an_error_not_a_literal_name() -> None:
         cross_origin(allow_headers=["Content-Type", "X-Company-*"])
 
 
-@pytest.mark.parametrize("empty", [[], (), set(), frozenset()])
-def test_any_empty_allow_headers_allows_no_request_header(empty: Iterable[str]) -> None:
-    app = make_app()
-    app.add_url_rule(
-        "/x", "x", cross_origin(origins=EARTH, allow_headers=empty)(lambda: "ok"), methods=["PUT"]
-    )
-    client = app.test_client()
-    asks = {"Origin": EARTH, "Access-Control-Request-Method": "PUT"}
-    assert client.options("/x", headers=asks).status_code == 204
-    refused = client.options("/x", headers={**asks, "Access-Control-Request-Headers": "x-a"})
-    assert refused.status_code == 403
-
-
 def test_a_bad_config_value_names_the_cors_key_as_written() -> None:
     app = Flask(__name__)
     app.config["CORS_MAX_AGE"] = "600"
     with pytest.raises(CorsConfigError, match=r"app.config\['CORS_MAX_AGE'\]: max_age: '600'"):
         CrossOrigin(app)
-
-
-def test_a_config_list_changed_in_place_after_init_app_is_caught_too() -> None:
-    app = Flask(__name__)
-    app.config.update(CORS_ORIGINS=[EARTH], PROPAGATE_EXCEPTIONS=False)
-    app.get("/x")(lambda: "ok")
-    CrossOrigin(app)
-    app.config["CORS_ORIGINS"].append("https://mars.com")
-
-    assert app.test_client().get("/x", headers={"Origin": EARTH}).status_code == 500
 
 
 # Suggested fixes, pasted back.
