@@ -29,8 +29,9 @@ from flask import Flask, Response, request
 
 from flask_crossorigin import CrossOrigin, OriginSource, cross_origin
 
+from .helpers import EARTH
+
 ROOT = Path(__file__).resolve().parent.parent
-EARTH = "https://earth.com"
 MARS = "https://mars.test"
 VARNISHD = shutil.which("varnishd") or next(
     (path for path in ("/usr/sbin/varnishd",) if os.path.exists(path)), None

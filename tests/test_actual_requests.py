@@ -9,7 +9,7 @@ from flask import Flask, abort, redirect, request
 
 from flask_crossorigin import cross_origin
 
-from .conftest import EARTH, cors_headers, make_app
+from .helpers import EARTH, cors_headers, make_app
 
 
 def test_allowed_origin_gets_its_own_origin_back_and_vary_origin(client: Any) -> None:

@@ -10,7 +10,7 @@ from werkzeug.datastructures import Headers
 
 from flask_crossorigin import browser
 
-EARTH = "https://earth.com"
+from .helpers import EARTH
 
 
 @pytest.mark.parametrize(

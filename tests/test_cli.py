@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_crossorigin import CrossOrigin, cross_origin
 from flask_crossorigin.cli import cors_cli
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS
+
 JSON = "Content-Type: application/json"
 
 

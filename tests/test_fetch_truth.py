@@ -22,7 +22,7 @@ from flask_crossorigin.cli import cors_cli
 from flask_crossorigin.policy import Refusal
 from flask_crossorigin.testing import FetchUsageError, fetch
 
-EARTH = "https://earth.com"
+from .helpers import EARTH
 
 
 def run(app: Flask, *args: str) -> Result:

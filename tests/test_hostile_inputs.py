@@ -10,19 +10,23 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from flask import Flask, request
+from flask.testing import FlaskClient
 
 from flask_crossorigin import CrossOrigin, cross_origin
+
+from .helpers import EARTH
 
 ACAO = "Access-Control-Allow-Origin"
 ACAM = "Access-Control-Allow-Methods"
 ACAH = "Access-Control-Allow-Headers"
 ACAC = "Access-Control-Allow-Credentials"
 
-EARTH = "https://earth.com"
 API_EARTH = "https://api.earth.com"
 
 
@@ -47,14 +51,14 @@ def make_app() -> Flask:
     def view(**_values: str) -> str:
         return request.endpoint or ""
 
-    def fresh_view() -> object:
+    def fresh_view() -> Callable[..., str]:
         # One function per route, as a real app would have.
         def routed(**_values: str) -> str:
             return request.endpoint or ""
 
         return routed
 
-    routes: dict[str, dict[str, object]] = {
+    routes: dict[str, dict[str, Any]] = {
         "/exact": {"origins": EARTH, "supports_credentials": True},
         "/pattern": {"origins": "https://*.earth.com", "supports_credentials": True},
         "/regex": {"origins": re.compile(r"https://[a-z]+\.mars\.test")},
@@ -277,12 +281,12 @@ def split(value: str | None) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def hostile_client():  # type: ignore[no-untyped-def]
+def hostile_client() -> FlaskClient:
     return make_app().test_client()
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_hostile_request_gets_its_safe_answer(hostile_client, case: Case) -> None:
+def test_hostile_request_gets_its_safe_answer(hostile_client: FlaskClient, case: Case) -> None:
     started = time.monotonic()
     response = send(hostile_client, case)
     elapsed = time.monotonic() - started
@@ -323,7 +327,9 @@ def test_raising_callable_is_logged_and_refused(caplog) -> None:  # type: ignore
     assert all("\x1b" not in r.getMessage() and "\n" not in r.getMessage() for r in records)
 
 
-def test_refusal_log_of_big_origin_is_cut_short(hostile_client, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_refusal_log_of_big_origin_is_cut_short(
+    hostile_client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="flask_crossorigin"):
         send(hostile_client, CASES["big-origin-preflight-vs-pattern"])
     messages = [r.getMessage() for r in caplog.records if r.name == "flask_crossorigin"]
@@ -391,8 +397,8 @@ REPEATED_LINES = {
 
 @pytest.mark.parametrize("case", REPEATED_LINES.values(), ids=REPEATED_LINES.keys())
 def test_answer_to_a_value_only_repeated_lines_make_is_stored_by_no_shared_cache(
-    hostile_client, case: Case
-) -> None:  # type: ignore[no-untyped-def]
+    hostile_client: FlaskClient, case: Case
+) -> None:
     response = send(hostile_client, case)
 
     assert response.status_code == case.status

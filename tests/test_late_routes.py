@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from .servers import EARTH, MARS, gunicorn
+from .helpers import EARTH, EVIL
+from .servers import MARS, gunicorn
 
 pytestmark = pytest.mark.slow
 
-EVIL = "https://evil.com"
 ACAO = "Access-Control-Allow-Origin"
 #: Enough work that resolving the late routes at the first request lasts ~0.1 s.
 LATE_ROUTES = 2000

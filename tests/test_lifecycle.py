@@ -8,23 +8,25 @@ import functools
 import gc
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from werkzeug.routing import Rule
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, cross_origin
 from flask_crossorigin.decorator import WRAPPERS_ATTR
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
-
-
-def new_app() -> Flask:
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
-    return app
+from .helpers import (
+    EARTH,
+    LOCALHOST,
+    VENUS,
+    bare_app,
+    cors_headers,
+    preflight_headers,
+    send_preflight,
+)
 
 
 def preflight(app: Flask, path: str, method: str = "GET", origin: str = EARTH) -> Any:
@@ -37,7 +39,7 @@ def preflight(app: Flask, path: str, method: str = "GET", origin: str = EARTH) -
 
 
 def test_rule_without_an_endpoint_is_ignored_at_init_app() -> None:
-    app = new_app()
+    app = bare_app()
     app.url_map.add(Rule("/old", redirect_to="/new"))
     app.add_url_rule("/new", "new", lambda: "new")
     CrossOrigin(app, origins=[EARTH])
@@ -46,7 +48,7 @@ def test_rule_without_an_endpoint_is_ignored_at_init_app() -> None:
 
 
 def test_rule_without_an_endpoint_added_after_init_app_breaks_no_request() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=[EARTH])
     app.add_url_rule("/new", "new", lambda: "new")
     app.url_map.add(Rule("/old", redirect_to="/new"))
@@ -57,7 +59,7 @@ def test_rule_without_an_endpoint_added_after_init_app_breaks_no_request() -> No
 
 def test_broken_sibling_rule_does_not_break_the_preflight_of_another_method() -> None:
     """A late GET /items with an invalid policy fails GET only; DELETE's preflight is answered."""
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, supports_credentials=True)
 
     @app.delete("/items")
@@ -85,7 +87,7 @@ def shared_view() -> str:
 
 def test_decorating_a_module_level_view_per_create_app_keeps_nothing_per_call() -> None:
     def create_app() -> Flask:
-        app = new_app()
+        app = bare_app()
         CrossOrigin(app)
         app.add_url_rule("/shared", "shared", _DECORATE(shared_view))
         return app
@@ -97,26 +99,14 @@ def test_decorating_a_module_level_view_per_create_app_keeps_nothing_per_call() 
 
 
 def test_second_app_may_register_the_bare_view_that_another_app_decorated() -> None:
-    first = new_app()
+    first = bare_app()
     CrossOrigin(first)
     first.add_url_rule("/shared", "shared", _DECORATE(shared_view))
-    second = new_app()
+    second = bare_app()
     second.add_url_rule("/shared", "shared", shared_view)
     CrossOrigin(second, origins=[VENUS])  # no "@cross_origin written above @app.route"
     assert second.test_client().get("/shared").status_code == 200
     assert first.test_client().get("/shared").status_code == 200
-
-
-def test_cross_origin_above_app_route_is_still_refused() -> None:
-    app = new_app()
-
-    @cross_origin(origins=[EARTH])
-    @app.get("/lost")
-    def lost() -> str:
-        return "lost"
-
-    with pytest.raises(CorsConfigError, match=r"above @app\.route"):
-        CrossOrigin(app)
 
 
 # CORS_* keys: read once, compared by identity.
@@ -148,7 +138,7 @@ def _allowed(allowed: str, origin: str) -> bool:
 def test_cors_origins_holding_a_callable_works_and_is_not_taken_for_a_late_change(
     check: Any,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     app.config["CORS_ORIGINS"] = check
     CrossOrigin(app)
     app.add_url_rule("/x", "x", lambda: "x")
@@ -160,7 +150,7 @@ def test_cors_origins_holding_a_callable_works_and_is_not_taken_for_a_late_chang
 
 
 def test_late_cors_key_fails_only_the_covered_routes() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.get("/covered")
@@ -177,7 +167,7 @@ def test_late_cors_key_fails_only_the_covered_routes() -> None:
 
 @pytest.mark.parametrize("key", ["CORS_ORIGINS", "CORS_PROTECT_ALL_ROUTES"])
 def test_late_key_that_changes_coverage_fails_every_route(key: str) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
     app.add_url_rule("/plain", "plain", lambda: "plain")
     app.config[key] = [EARTH] if key == "CORS_ORIGINS" else True
@@ -185,7 +175,7 @@ def test_late_key_that_changes_coverage_fails_every_route(key: str) -> None:
 
 
 def test_list_in_config_changed_in_place_after_init_app_is_still_caught() -> None:
-    app = new_app()
+    app = bare_app()
     app.config["CORS_ORIGINS"] = [EARTH]
     CrossOrigin(app)
     app.add_url_rule("/x", "x", lambda: "x")
@@ -198,7 +188,7 @@ def test_list_in_config_changed_in_place_after_init_app_is_still_caught() -> Non
 
 def test_resources_string_that_is_a_route_rule_added_later_is_that_literal_route() -> None:
     """flask-cors's own case: resources named before the route '/service+path' is added."""
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, resources={"/service+path": {"origins": [EARTH]}})
     app.add_url_rule("/service+path", "service", lambda: "service")
     app.add_url_rule("/servicepath", "other", lambda: "other")
@@ -212,7 +202,7 @@ def test_resources_string_that_is_a_route_rule_added_later_is_that_literal_route
 def test_resources_regex_that_is_no_route_fails_at_the_first_request_naming_both_fixes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=[EARTH], resources=r"/api/v\d+")
     app.add_url_rule("/api/v1", "v1", lambda: "v1")
     assert app.test_client().get("/api/v1").status_code == 500
@@ -225,7 +215,7 @@ def test_resources_regex_that_is_no_route_fails_at_the_first_request_naming_both
 
 
 def test_async_receiver_is_run_and_the_refusal_stays_a_403() -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.get("/x")
@@ -247,7 +237,7 @@ def test_async_receiver_is_run_and_the_refusal_stays_a_403() -> None:
 def test_raising_receiver_never_turns_a_refusal_into_a_500_and_is_logged_once_per_streak(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app)
 
     @app.post("/x")
@@ -288,7 +278,7 @@ def test_refusal_by_a_source_that_cannot_decide_is_answered_no_store() -> None:
     def load_tenants() -> list[str]:
         raise ConnectionError("database down")
 
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=OriginSource(load_tenants))
 
     @app.post("/x")
@@ -308,10 +298,177 @@ def test_socketio_origins_asks_a_keyed_source_with_the_handshake_host() -> None:
 
     tenants = {"a.mars.test": [EARTH], "b.mars.test": [VENUS]}
     source = OriginSource(lambda host: tenants[host], key=lambda request: request.host)
-    app = new_app()
+    app = bare_app()
     CrossOrigin(app, origins=source)
     allowed = socketio_origins(app)
     environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "a.mars.test", "REQUEST_METHOD": "GET"}
     assert allowed(EARTH, environ)
     assert not allowed(VENUS, environ)
     assert allowed(VENUS, {**environ, "HTTP_HOST": "b.mars.test"})
+
+
+def test_cross_origin_on_an_app_without_the_extension_fails_its_first_request_loudly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The preflight itself cannot fail here: with no extension no code of ours runs for it
+    # (Flask answers OPTIONS itself), and routing OPTIONS to the view instead would take
+    # OPTIONS away from views that declare it. A route that declares OPTIONS does fail.
+    app = bare_app()
+    calls: list[str] = []
+
+    @app.post("/items")
+    @cross_origin(origins=LOCALHOST)
+    def items() -> str:
+        calls.append("items")
+        return "stored"
+
+    @app.route("/declared", methods=["POST", "OPTIONS"])
+    @cross_origin(origins=LOCALHOST)
+    def declared() -> str:
+        calls.append("declared")
+        return "stored"
+
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        answer = client.post("/items", headers={"Origin": LOCALHOST})
+        preflight = client.options(
+            "/declared", headers=preflight_headers(LOCALHOST, "POST", "content-type")
+        )
+
+    assert answer.status_code == 500
+    assert preflight.status_code == 500
+    assert cors_headers(answer) == {} and cors_headers(preflight) == {}
+    assert caplog.text.count("call CrossOrigin(app)") == 2  # the error, in the log as well
+    assert calls == []
+
+
+BLUEPRINT_POLICY = {
+    "CrossOrigin(bp, ...)": lambda bp: CrossOrigin(bp, origins=[LOCALHOST]),
+    "cors.init_app(bp, ...)": lambda bp: CrossOrigin().init_app(bp, origins=[LOCALHOST]),
+}
+
+
+def make_blueprint(calls: list[str]) -> Blueprint:
+    api = Blueprint("api", __name__, url_prefix="/api")
+
+    def items() -> str:
+        calls.append("items")
+        return "items"
+
+    api.add_url_rule("/items", "items", items, methods=["GET", "POST"])
+    return api
+
+
+@pytest.mark.parametrize("give", BLUEPRINT_POLICY.values(), ids=BLUEPRINT_POLICY.keys())
+def test_blueprint_policy_on_an_app_without_the_extension_fails_loudly(
+    caplog: pytest.LogCaptureFixture, give: Callable[[Blueprint], object]
+) -> None:
+    calls: list[str] = []
+    api = make_blueprint(calls)
+    give(api)
+    app = bare_app()
+    app.register_blueprint(api)
+    client = app.test_client()
+
+    with caplog.at_level(logging.ERROR):
+        answer = client.options("/api/items", headers=preflight_headers(LOCALHOST))
+        actual = client.post("/api/items", headers={"Origin": LOCALHOST})
+
+    assert (answer.status_code, actual.status_code) == (500, 500)
+    assert "CrossOrigin(app)" in caplog.text
+    assert calls == []
+
+
+@pytest.mark.parametrize("extension_first", [True, False], ids=["extension first", "last"])
+def test_blueprint_policy_works_whether_the_extension_comes_before_or_after_registering_it(
+    extension_first: bool,
+) -> None:
+    cors = CrossOrigin()
+    api = make_blueprint([])
+    cors.init_app(api, origins=[LOCALHOST])
+    app = bare_app()
+    if extension_first:
+        cors.init_app(app)
+    app.register_blueprint(api)
+    if not extension_first:
+        cors.init_app(app)
+
+    answer = send_preflight(app, "/api/items", LOCALHOST)
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == LOCALHOST
+
+
+def test_init_app_on_a_blueprint_again_with_the_same_options_is_accepted() -> None:
+    """A second ``create_app()`` (app factories, tests) gives the blueprint its policy again."""
+    cors = CrossOrigin()
+    api = make_blueprint([])
+
+    def create_app() -> Flask:
+        app = bare_app()
+        cors.init_app(api, origins=[LOCALHOST], max_age=600)
+        app.register_blueprint(api)
+        cors.init_app(app)
+        return app
+
+    for app in (create_app(), create_app()):
+        answer = send_preflight(app, "/api/items", LOCALHOST)
+        assert answer.status_code == 204
+        assert answer.headers["Access-Control-Allow-Origin"] == LOCALHOST
+        assert answer.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_init_app_on_a_registered_blueprint_with_other_options_is_an_error() -> None:
+    cors = CrossOrigin()
+    api = make_blueprint([])
+    cors.init_app(api, origins=[LOCALHOST])
+    app = bare_app()
+    app.register_blueprint(api)
+    cors.init_app(app)
+
+    with pytest.raises(CorsConfigError) as error:
+        cors.init_app(api, origins=[EARTH])
+
+    message = str(error.value)
+    assert "'api'" in message
+    assert "origins" in message
+    assert EARTH in message
+    # The registered app keeps the policy it was given.
+    assert send_preflight(app, "/api/items", LOCALHOST).status_code == 204
+    assert send_preflight(app, "/api/items", origin=EARTH).status_code == 403
+
+
+LATE_KEYS = {
+    "CORS_ORIGINS set after init_app": ({}, {"CORS_ORIGINS": [LOCALHOST]}, False),
+    "CORS_ORIGINS changed after init_app": (
+        {"CORS_ORIGINS": [EARTH]},
+        {"CORS_ORIGINS": [LOCALHOST]},
+        False,
+    ),
+    "CORS_MAX_AGE set after init_app": ({}, {"CORS_MAX_AGE": 600}, True),
+}
+
+
+@pytest.mark.parametrize(("before", "after", "decorated"), LATE_KEYS.values(), ids=LATE_KEYS.keys())
+def test_cors_keys_set_after_init_app_fail_the_first_request_naming_them(
+    caplog: pytest.LogCaptureFixture,
+    before: dict[str, object],
+    after: dict[str, object],
+    decorated: bool,
+) -> None:
+    """A ``CORS_*`` key set after ``CrossOrigin(app)`` read the config is a 500 that names it."""
+    app = bare_app()
+    app.config.update(before)
+    view: Callable[[], str] = lambda: "items"  # noqa: E731
+    if decorated:
+        view = cross_origin(origins=LOCALHOST)(view)
+    app.add_url_rule("/items", "items", view, methods=["GET", "POST"])
+    CrossOrigin(app)
+    app.config.update(after)
+
+    with caplog.at_level(logging.ERROR):
+        answer = send_preflight(app, "/items", LOCALHOST)
+
+    assert answer.status_code == 500
+    for key in after:
+        assert f"{key} set after CrossOrigin(app)" in caplog.text
+    assert "set every CORS_* key before CrossOrigin(app)" in caplog.text

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from .servers import EARTH, MARS, gunicorn
+from .helpers import EARTH, EVIL
+from .servers import MARS, gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +29,6 @@ REQUESTS = int(os.environ.get("LOAD_REQUESTS", "2000"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", str(max(15.0, REQUESTS / 200))))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "8"))
 
-EVIL = "https://evil.com"
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
     "Access-Control-Request-Private-Network"

@@ -9,6 +9,7 @@ tell) with a message that names the fix; and that the fix, pasted, then works.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import flask_cors
@@ -17,7 +18,10 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-LOCALHOST = "http://localhost:3000"
+from .helpers import LOCALHOST, bare_app
+
+View = Callable[[], str]
+
 EVIL = "https://evil.example"
 JSON = {"Content-Type": "application/json"}
 AUTHORIZED_JSON = {**JSON, "Authorization": "Bearer t0ken"}
@@ -32,8 +36,7 @@ SAFELISTED_CONTENT_TYPES = {
 
 def new_app() -> Flask:
     """The app of the snippets: an API and a page that is not part of it."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app = bare_app()
     app.add_url_rule("/api/items", "items", lambda: {"items": []}, methods=["GET", "POST", "PUT"])
     app.add_url_rule("/admin", "admin", lambda: "admin", methods=["GET", "POST", "PUT"])
     return app
@@ -45,7 +48,7 @@ def _reads(response: Any, origin: str, credentials: bool) -> bool:
     if len(allow) != 1:
         return False
     if credentials:
-        return (
+        return bool(
             allow[0] == origin
             and response.headers.get("Access-Control-Allow-Credentials") == "true"
         )
@@ -141,7 +144,7 @@ def test_cors_app_opens_nothing_and_warns_until_origins_are_named(
 
 def test_cors_resources_dict_with_origins_star_works_on_the_matching_routes_only() -> None:
     """``CORS(app, resources={r"/api/*": {"origins": "*"}})``."""
-    resources = {r"/api/*": {"origins": "*"}}
+    resources: dict[Any, dict[str, Any]] = {r"/api/*": {"origins": "*"}}
     original = new_app()
     flask_cors.CORS(original, resources=resources)
     port = new_app()
@@ -233,7 +236,7 @@ def test_cors_origins_star_with_credentials_fails_at_start_up_and_listed_origins
 # 6. The README's decorator snippet, on its own.
 
 
-def decorated_app(decorator: Any) -> tuple[Flask, list[str]]:
+def decorated_app(decorator: Callable[..., Callable[[View], View]]) -> tuple[Flask, list[str]]:
     app = new_app()
     calls: list[str] = []
 
@@ -246,6 +249,24 @@ def decorated_app(decorator: Any) -> tuple[Flask, list[str]]:
     return app, calls
 
 
+def assert_fails_at_first_request_naming_crossorigin(
+    port: Flask, path: str, calls: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A policy on an app without the extension: no CORS answer, and a 500 that says the fix."""
+    client = port.test_client()
+    with caplog.at_level(logging.ERROR):
+        preflight = client.options(
+            path, headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
+        )
+        actual = client.get(path, headers={"Origin": LOCALHOST})
+    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
+    # so the browser refuses; the first request to reach the view says what to do.
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert actual.status_code == 500
+    assert "CrossOrigin(app)" in caplog.text
+    assert calls == []
+
+
 def test_cross_origin_alone_fails_at_the_first_request_naming_crossorigin_app(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -255,18 +276,7 @@ def test_cross_origin_alone_fails_at_the_first_request_naming_crossorigin_app(
     assert fetch(original, "/", method="PUT", headers=JSON)
 
     port, calls = decorated_app(cross_origin)
-    client = port.test_client()
-    with caplog.at_level(logging.ERROR):
-        preflight = client.options(
-            "/", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
-        )
-        actual = client.get("/", headers={"Origin": LOCALHOST})
-    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
-    # so the browser refuses; the first request to reach the view says what to do.
-    assert "Access-Control-Allow-Origin" not in preflight.headers
-    assert actual.status_code == 500
-    assert "CrossOrigin(app)" in caplog.text
-    assert calls == []
+    assert_fails_at_first_request_naming_crossorigin(port, "/", calls, caplog)
 
     fixed, _ = decorated_app(cross_origin)
     CrossOrigin(fixed)
@@ -388,18 +398,7 @@ def test_cors_on_a_blueprint_without_cors_app_fails_loudly_then_works_with_cross
     bp = api_blueprint(calls)
     CrossOrigin(bp)
     port.register_blueprint(bp)
-    client = port.test_client()
-    with caplog.at_level(logging.ERROR):
-        preflight = client.options(
-            "/api/items", headers={"Origin": LOCALHOST, "Access-Control-Request-Method": "PUT"}
-        )
-        actual = client.get("/api/items", headers={"Origin": LOCALHOST})
-    # Flask answers the preflight itself (no code of ours runs for it), without CORS headers,
-    # so the browser refuses; the first request to reach the view says what to do.
-    assert "Access-Control-Allow-Origin" not in preflight.headers
-    assert actual.status_code == 500
-    assert "CrossOrigin(app)" in caplog.text
-    assert calls == []
+    assert_fails_at_first_request_naming_crossorigin(port, "/api/items", calls, caplog)
 
     fixed = Flask("mars")
     bp = api_blueprint([])
@@ -422,17 +421,21 @@ def configured_app() -> Flask:
     return app
 
 
-def _decorated(app: Flask, decorator: Any, **options: Any) -> None:
+def _decorated(app: Flask, decorator: Any, **options: Any) -> Flask:
+    """Add ``/todo`` under ``decorator``; the app back, so that a row's steps chain."""
     app.add_url_rule(
         "/todo", "todo", decorator(**options)(lambda: "todo"), methods=["GET", "PUT", "DELETE"]
     )
+    return app
 
 
-def _blueprint(app: Flask, extension: Any) -> None:
+def _blueprint(app: Flask, extension: Any) -> Flask:
+    """Register ``/v2/items`` given a policy by ``extension``; the app back, as above."""
     bp = Blueprint("v2", __name__, url_prefix="/v2")
     bp.add_url_rule("/items", "items", lambda: {"items": []}, methods=["GET", "PUT"])
     extension(bp)
     app.register_blueprint(bp)
+    return app
 
 
 ROW_7_OPTIONS: dict[str, Any] = {
@@ -510,7 +513,7 @@ ROWS: dict[str, tuple[Any, Any, bool]] = {
     ),
 }
 
-PROBES = [
+PROBES: list[dict[str, Any]] = [
     {"method": "GET"},
     {"method": "PUT", "headers": JSON},
     {"method": "PUT", "headers": {"X-Other": "1"}},

@@ -22,7 +22,7 @@ from flask_crossorigin.origins import normalise_origin, parse_origins
 from flask_crossorigin.sources import _validate
 from flask_crossorigin.testing import assert_cors_policy, fetch
 
-from .conftest import EARTH
+from .helpers import EARTH
 
 VENUS = "https://venus.test"
 
@@ -257,24 +257,30 @@ def test_expired_set_answers_from_the_old_set_while_one_background_reload_runs()
     assert len(loader.calls) == 2
 
 
+def ask_at_once(source: OriginSource, origin: str, threads: int) -> list[bool | None]:
+    """``source.allows(origin)`` from ``threads`` threads released together; their answers."""
+    barrier = threading.Barrier(threads)
+    answers: list[bool | None] = []
+
+    def ask() -> None:
+        barrier.wait(5)
+        answers.append(source.allows(origin))
+
+    started = [threading.Thread(target=ask) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(5)
+    return answers
+
+
 def test_thirty_two_threads_at_expiry_cause_exactly_one_load() -> None:
     """32 threads that all find the set expired start one load, and the loader never overlaps."""
     clock, loader = Clock(), Loader(VENUS, delay=0.05)
     source = make_source(loader, clock, ttl=10)
     source.allows(VENUS)
     clock.now += 11
-    barrier = threading.Barrier(32)
-    answers: list[bool | None] = []
-
-    def ask() -> None:
-        barrier.wait(5)
-        answers.append(source.allows(VENUS))
-
-    threads = [threading.Thread(target=ask) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(5)
+    answers = ask_at_once(source, VENUS, threads=32)
     settle(source)
     assert answers == [True] * 32
     assert len(loader.calls) == 2
@@ -285,18 +291,7 @@ def test_thirty_two_threads_on_a_cold_worker_wait_for_one_first_load() -> None:
     """Before any load, concurrent requests all wait for the same single load and are allowed."""
     loader = Loader(VENUS, delay=0.05)
     source = OriginSource(loader)
-    barrier = threading.Barrier(32)
-    answers: list[bool | None] = []
-
-    def ask() -> None:
-        barrier.wait(5)
-        answers.append(source.allows(VENUS))
-
-    threads = [threading.Thread(target=ask) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(5)
+    answers = ask_at_once(source, VENUS, threads=32)
     assert answers == [True] * 32
     assert len(loader.calls) == 1
 
@@ -484,8 +479,12 @@ def test_fast_path_never_disagrees_with_normalise_origin(entry: str) -> None:
         expected: str | None = normalise_origin(entry)
     except CorsConfigError:
         expected = None
-    got = _validate(entry)[0]
-    assert got is None or got == expected
+    got, why = _validate(entry)
+    # A source refuses some origins that a configuration may name (null, '*.' over a top-level
+    # domain), always saying why; every origin it keeps is exactly normalise_origin's.
+    assert (got is None) == (why is not None), (got, why)
+    if why is None:
+        assert got == expected
 
 
 def test_hundred_thousand_entries_load_in_bounded_time_and_are_logged(

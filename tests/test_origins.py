@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import logging
 import re
@@ -17,7 +18,12 @@ from flask_crossorigin import origins as origins_module
 from flask_crossorigin.cli import cors_cli
 from flask_crossorigin.origins import normalise_origin, parse_origins
 
-from .conftest import EARTH, make_app, preflight_headers
+from .helpers import (
+    EARTH,
+    bare_app,
+    make_app,
+    preflight_headers,
+)
 
 
 @pytest.mark.parametrize(
@@ -162,8 +168,7 @@ def test_empty_app_level_origins_start_cover_every_route_and_warn_once(
     configure: Callable[[Flask], object], caplog: pytest.LogCaptureFixture
 ) -> None:
     """An empty app-level list starts, closes every route, and logs one WARNING on opening one."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/items", "items", lambda: "items", methods=["GET", "PUT"])
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         configure(app)
@@ -184,8 +189,7 @@ def test_empty_origins_on_a_decorator_closes_that_route_under_a_broad_policy_wit
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """``@cross_origin(origins=[])`` under an app open to all closes its route, silently."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/open", "open", lambda: "open")
     app.add_url_rule("/closed", "closed", cross_origin(origins=[])(lambda: "closed"))
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
@@ -202,8 +206,7 @@ def test_empty_origins_on_a_resources_entry_closes_its_routes_without_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A ``resources`` entry with ``origins: []`` closes the routes it matches, silently."""
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     app.add_url_rule("/api/items", "items", lambda: "items")
     app.add_url_rule("/api/admin", "admin", lambda: "admin")
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
@@ -440,7 +443,7 @@ def test_pattern_over_a_public_suffix_logs_the_top_level_domain_warning(
 ) -> None:
     """``*.co.uk`` lets in anyone who registers a name there, like ``*.com``; with either list."""
     if full_list:
-        pytest.importorskip("publicsuffixlist")
+        importlib.import_module("publicsuffixlist")  # in the test extra: never skipped
     else:
         monkeypatch.setattr(origins_module, "_public_suffix_check", lambda domain: False)
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
@@ -479,7 +482,7 @@ def test_with_publicsuffixlist_installed_every_listed_suffix_is_warned_about(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """``gov.pl`` is on the Public Suffix List but not in the short built-in list."""
-    pytest.importorskip("publicsuffixlist")
+    importlib.import_module("publicsuffixlist")  # in the test extra: never skipped
     assert "gov.pl" not in origins_module.COMMON_PUBLIC_SUFFIXES
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins("https://*.gov.pl")
@@ -544,3 +547,36 @@ def test_the_bool_the_non_bool_error_suggests_makes_the_callable_work(
     fixed = parse_origins(lambda origin: bool(pattern.fullmatch(origin)))
     assert fixed.allows("https://api.earth.com") is True
     assert fixed.allows("https://evil.com") is False
+
+
+def test_file_origin_can_be_listed() -> None:
+    app = bare_app()
+    app.add_url_rule(
+        "/items", "items", cross_origin(origins=["file://"])(lambda: "ok"), methods=["PUT"]
+    )
+    CrossOrigin(app)
+    client = app.test_client()
+
+    answer = client.options("/items", headers=preflight_headers("file://", "PUT"))
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == "file://"
+    actual = client.put("/items", headers={"Origin": "file://"})
+    assert actual.headers["Access-Control-Allow-Origin"] == "file://"
+    assert client.options("/items", headers=preflight_headers("null", "PUT")).status_code == 403
+
+
+def test_origins_callable_is_consulted_for_a_file_origin() -> None:
+    seen: list[str] = []
+
+    def from_the_app_shell(origin: str) -> bool:
+        seen.append(origin)
+        return origin == "file://"
+
+    app = bare_app()
+    app.add_url_rule("/items", "items", cross_origin(origins=from_the_app_shell)(lambda: "ok"))
+    CrossOrigin(app)
+
+    actual = app.test_client().get("/items", headers={"Origin": "file://"})
+
+    assert seen == ["file://"]
+    assert actual.headers.get("Access-Control-Allow-Origin") == "file://"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,10 +12,18 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-from .conftest import EARTH, cors_headers
-
-MARS = "https://mars.com"
-VENUS = "https://venus.com"
+from .helpers import (
+    EARTH,
+    LOCALHOST,
+    MARS,
+    VENUS,
+    add_routes,
+    bare_app,
+    cors_headers,
+    preflight_headers,
+    records,
+    send_preflight,
+)
 
 
 def max_age_of(app: Flask, path: str, method: str = "GET") -> str | None:
@@ -73,14 +83,7 @@ def test_precedence_is_per_option_so_lower_layers_fill_the_gaps() -> None:
         return "ok"
 
     CrossOrigin(app, allow_headers=["X-Trace"])
-    response = app.test_client().options(
-        "/thing",
-        headers={
-            "Origin": EARTH,
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "x-trace",
-        },
-    )
+    response = send_preflight(app, "/thing", EARTH, "PUT", headers="x-trace")
     assert cors_headers(response) == {
         "Access-Control-Allow-Origin": EARTH,
         "Access-Control-Allow-Methods": "PUT",
@@ -151,8 +154,8 @@ def test_resources_pattern_is_matched_against_the_whole_rule_case_sensitively(
     app.add_url_rule(rule, "view", lambda **kw: "ok")
     CrossOrigin(app, resources=resources)
     state = app.extensions["crossorigin"]
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "view")
-    policy = state.rules.policy_for(rule)
+    registered = next(r for r in app.url_map.iter_rules() if r.endpoint == "view")
+    policy = state.rules.policy_for(registered)
     assert (policy is not None) is covered
 
 
@@ -262,3 +265,155 @@ def test_expose_headers_can_be_set_as_a_cors_config_key() -> None:
     CrossOrigin(app)
     response = app.test_client().get("/x", headers={"Origin": MARS})
     assert response.headers["Access-Control-Expose-Headers"] == "X-Trace"
+
+
+NAME_ORIGINS = {
+    "CrossOrigin(app, origins=...)": lambda app: CrossOrigin(app, origins=[LOCALHOST]),
+    "init_app(app, origins=...)": lambda app: CrossOrigin().init_app(app, origins=[LOCALHOST]),
+    "CORS_ORIGINS": lambda app: (app.config.update(CORS_ORIGINS=[LOCALHOST]), CrossOrigin(app)),
+}
+
+
+@pytest.mark.parametrize("install", NAME_ORIGINS.values(), ids=NAME_ORIGINS.keys())
+def test_origins_named_at_the_app_level_cover_every_route(
+    install: Callable[[Flask], object],
+) -> None:
+    app = bare_app()
+    add_routes(app)
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    admin.add_url_rule("/users", "users", lambda: "users", methods=["GET", "POST"])
+    app.register_blueprint(admin)
+    install(app)
+    app.add_url_rule("/late", "late", lambda: "late", methods=["GET", "POST"])
+    client = app.test_client()
+
+    for path in ("/items", "/admin/stats", "/admin/users", "/late"):
+        allowed = client.options(path, headers=preflight_headers(LOCALHOST, "POST", "content-type"))
+        assert allowed.status_code == 204, path
+        assert allowed.headers["Access-Control-Allow-Origin"] == LOCALHOST
+        assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
+        assert client.options(path, headers=preflight_headers(VENUS)).status_code == 403
+        actual = client.get(path, headers={"Origin": LOCALHOST})
+        assert actual.headers["Access-Control-Allow-Origin"] == LOCALHOST
+        assert (
+            "Access-Control-Allow-Origin" not in client.get(path, headers={"Origin": VENUS}).headers
+        )
+
+
+def test_resources_narrow_the_app_level_origins_to_the_matching_routes() -> None:
+    app = bare_app()
+    app.add_url_rule("/api/items", "api_items", lambda: "items", methods=["GET", "POST"])
+    add_routes(app)
+    CrossOrigin(app, origins=[LOCALHOST], resources="/api/*")
+    client = app.test_client()
+
+    covered = client.options("/api/items", headers=preflight_headers(LOCALHOST))
+    assert covered.status_code == 204
+    assert covered.headers["Access-Control-Allow-Origin"] == LOCALHOST
+    for path in ("/items", "/admin/stats"):
+        assert cors_headers(client.options(path, headers=preflight_headers(LOCALHOST))) == {}
+        assert cors_headers(client.get(path, headers={"Origin": LOCALHOST})) == {}
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"max_age": 600, "allow_headers": ["Content-Type"]}], ids=["none", "no origins"]
+)
+def test_crossorigin_without_app_level_origins_opens_no_route(options: dict[str, Any]) -> None:
+    app = bare_app()
+    add_routes(app)
+    CrossOrigin(app, **options)
+    client = app.test_client()
+
+    for path in ("/items", "/admin/stats"):
+        answer = client.options(path, headers=preflight_headers(LOCALHOST))
+        assert answer.status_code == 200  # Flask's own OPTIONS answer: not a CORS preflight answer
+        assert cors_headers(answer) == {}
+        assert cors_headers(client.get(path, headers={"Origin": LOCALHOST})) == {}
+
+
+def test_no_route_with_a_policy_logs_one_warning_at_the_first_request_naming_the_three_ways(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_crossorigin")
+    app = bare_app()
+    CrossOrigin(app)
+    add_routes(app)
+    assert records(caplog, logging.WARNING) == []  # routes may still come: only a request tells
+
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/items", headers={"Origin": LOCALHOST})
+    client.options("/admin/stats", headers=preflight_headers(LOCALHOST))
+
+    (warning,) = records(caplog, logging.WARNING)
+    assert "cross_origin" in warning
+    assert "blueprint" in warning.lower()
+    assert "origins" in warning
+
+
+def _decorated_late_route(app: Flask) -> None:
+    CrossOrigin(app)
+    app.add_url_rule("/late", "late", cross_origin(origins=LOCALHOST)(lambda: "late"))
+
+
+def _blueprint_policy(app: Flask) -> None:
+    cors = CrossOrigin(app)
+    api = Blueprint("api", __name__, url_prefix="/api")
+    api.add_url_rule("/items", "items", lambda: "items")
+    cors.init_app(api, origins=[LOCALHOST])
+    app.register_blueprint(api)
+
+
+OPENED = {
+    "a decorated route added after init_app": _decorated_late_route,
+    "a blueprint policy": _blueprint_policy,
+    "origins at the app level": lambda app: CrossOrigin(app, origins=[LOCALHOST]),
+    "a resources entry with its own origins": lambda app: CrossOrigin(
+        app, resources={"/items": {"origins": [LOCALHOST]}}
+    ),
+}
+
+
+@pytest.mark.parametrize("open_one", OPENED.values(), ids=OPENED.keys())
+def test_no_warning_when_some_route_has_a_policy(
+    caplog: pytest.LogCaptureFixture, open_one: Callable[[Flask], None]
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_crossorigin")
+    app = bare_app()
+    add_routes(app)
+    open_one(app)
+
+    app.test_client().get("/items", headers={"Origin": LOCALHOST})
+
+    assert records(caplog, logging.WARNING) == []
+
+
+def test_resources_in_flask_rule_syntax_are_literal_patterns() -> None:
+    app = bare_app()
+    app.add_url_rule("/items/<int:item_id>", "item", lambda item_id: "item", methods=["PUT"])
+    app.add_url_rule("/api/v1.0/planets", "planets", lambda: "planets", methods=["PUT"])
+    app.add_url_rule("/api/v100/planets", "v100", lambda: "v100", methods=["PUT"])
+    CrossOrigin(app, origins=[LOCALHOST], resources=["/items/<int:item_id>", "/api/v1.0/*"])
+
+    assert send_preflight(app, "/items/7", LOCALHOST, method="PUT").status_code == 204
+    assert send_preflight(app, "/api/v1.0/planets", LOCALHOST, method="PUT").status_code == 204
+    assert cors_headers(send_preflight(app, "/api/v100/planets", LOCALHOST, method="PUT")) == {}
+
+
+def test_resources_pattern_matching_no_route_logs_a_warning_at_the_first_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_crossorigin")
+    app = bare_app()
+    CrossOrigin(app, origins=[LOCALHOST], resources=["/api/*", "/v2/*"])
+    # Added after init_app: it still counts, so the check waits for the first request.
+    app.add_url_rule("/api/items", "api_items", lambda: "items")
+
+    client = app.test_client()
+    client.get("/api/items", headers={"Origin": LOCALHOST})
+    client.get("/api/items", headers={"Origin": LOCALHOST})
+
+    (warning,) = records(caplog, logging.WARNING)
+    assert "resources" in warning
+    assert "'/v2/*'" in warning
+    assert "'/api/*'" not in warning

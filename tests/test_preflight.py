@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, request
+from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-from .conftest import EARTH, cors_headers, make_app, preflight_headers
+from .helpers import (
+    EARTH,
+    EVIL,
+    LOCALHOST,
+    VENUS,
+    bare_app,
+    cors_headers,
+    make_app,
+    preflight_headers,
+    records,
+    send_preflight,
+    vary_values,
+)
 
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
@@ -404,7 +419,6 @@ def asks(origin: str | None = EARTH, method: str | None = "PUT", **extra: str) -
 
 
 PRIVATE = {"Access-Control-Request-Private-Network": "true"}
-EVIL = "https://evil.com"
 OPTIONS_CASES = {
     # path, request headers, status
     "no headers": ("/listed", {}, 200),
@@ -500,3 +514,143 @@ def test_malformed_request_method_on_a_covered_url_is_refused_as_malformed() -> 
     response = app.test_client().options("/items", environ_overrides=environ)
     assert response.status_code == 403
     assert "Access-Control-Request-Method is malformed" in response.get_data(as_text=True)
+
+
+def _decorator_without_headers(empty: Iterable[str]) -> Callable[[Flask], None]:
+    def configure(app: Flask) -> None:
+        view = cross_origin(origins=LOCALHOST, allow_headers=empty)(lambda: "stored")
+        app.add_url_rule("/items", "items", view, methods=["POST"])
+        CrossOrigin(app)
+
+    return configure
+
+
+def _config_without_headers(app: Flask) -> None:
+    app.add_url_rule("/items", "items", lambda: "stored", methods=["POST"])
+    app.config["CORS_ALLOW_HEADERS"] = []
+    CrossOrigin(app, origins=[LOCALHOST])
+
+
+def _app_level_without_headers(app: Flask) -> None:
+    app.add_url_rule("/items", "items", lambda: "stored", methods=["POST"])
+    CrossOrigin(app, origins=[LOCALHOST], allow_headers=[])
+
+
+NO_HEADERS = {
+    "@cross_origin(allow_headers=[])": _decorator_without_headers([]),
+    "@cross_origin(allow_headers=())": _decorator_without_headers(()),
+    "@cross_origin(allow_headers=set())": _decorator_without_headers(set()),
+    "@cross_origin(allow_headers=frozenset())": _decorator_without_headers(frozenset()),
+    "CrossOrigin(app, allow_headers=[])": _app_level_without_headers,
+    "CORS_ALLOW_HEADERS = []": _config_without_headers,
+}
+
+
+@pytest.mark.parametrize("configure", NO_HEADERS.values(), ids=NO_HEADERS.keys())
+def test_empty_allow_headers_allows_no_request_header(
+    caplog: pytest.LogCaptureFixture, configure: Callable[[Flask], None]
+) -> None:
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    app = bare_app()
+    configure(app)
+
+    without = send_preflight(app, "/items", LOCALHOST)
+    assert without.status_code == 204
+    assert without.headers["Access-Control-Allow-Origin"] == LOCALHOST
+    for asked in ("content-type", "x-requested-with"):
+        refused = send_preflight(app, "/items", LOCALHOST, headers=asked)
+        assert refused.status_code == 403, asked
+        assert cors_headers(refused) == {}
+    lines = records(caplog, logging.INFO)
+    assert len(lines) == 2
+    assert all("allow_headers" in line for line in lines)
+
+
+def test_route_declaring_options_gets_options_in_the_default_methods() -> None:
+    app = bare_app()
+
+    @app.route("/items", methods=["GET", "OPTIONS"])
+    @cross_origin(origins=LOCALHOST)
+    def items() -> ResponseReturnValue:
+        return "items" if request.method == "GET" else ("", 204, {"Allow": "GET, OPTIONS"})
+
+    @app.get("/plain")
+    @cross_origin(origins=LOCALHOST)
+    def plain() -> str:
+        return "plain"
+
+    CrossOrigin(app)
+
+    answer = send_preflight(app, "/items", LOCALHOST, method="OPTIONS")
+    assert answer.status_code == 204
+    methods = [m.strip() for m in answer.headers["Access-Control-Allow-Methods"].split(",")]
+    assert "OPTIONS" in methods
+    assert "GET" in methods
+    # Flask's automatic OPTIONS is not one of the route's own methods.
+    assert send_preflight(app, "/plain", LOCALHOST, method="OPTIONS").status_code == 403
+    plain_methods = send_preflight(app, "/plain", LOCALHOST, method="GET").headers[
+        "Access-Control-Allow-Methods"
+    ]
+    assert "OPTIONS" not in plain_methods
+
+
+def without_automatic_options_app() -> Flask:
+    app = bare_app()
+    app.add_url_rule(
+        "/items",
+        "items",
+        cross_origin(origins=LOCALHOST)(lambda: "stored"),
+        methods=["POST"],
+        provide_automatic_options=False,
+    )
+    app.add_url_rule(
+        "/users", "users", cross_origin(origins=LOCALHOST)(lambda: "stored"), methods=["POST"]
+    )
+    CrossOrigin(app)
+    return app
+
+
+WITHOUT_AUTOMATIC_OPTIONS = {
+    "origin not allowed": (VENUS, "POST"),
+    "method no view serves": (LOCALHOST, "DELETE"),
+}
+
+
+@pytest.mark.parametrize(
+    ("origin", "method"), WITHOUT_AUTOMATIC_OPTIONS.values(), ids=WITHOUT_AUTOMATIC_OPTIONS.keys()
+)
+def test_refused_preflight_without_automatic_options_is_a_403_with_vary_and_a_log_line(
+    caplog: pytest.LogCaptureFixture, origin: str, method: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    app = without_automatic_options_app()
+
+    reference = send_preflight(app, "/users", origin=origin, method=method)
+    answer = send_preflight(app, "/items", origin=origin, method=method)
+
+    assert reference.status_code == 403
+    assert answer.status_code == 403
+    assert cors_headers(answer) == {}
+    assert vary_values(answer) == vary_values(reference)
+    assert "access-control-request-method" in vary_values(answer)
+    lines = records(caplog, logging.INFO)
+    assert len(lines) == 2
+    assert "'items'" in lines[1]
+
+
+def test_refused_preflight_without_automatic_options_sends_cors_refused_once() -> None:
+    from flask_crossorigin import cors_refused
+
+    app = without_automatic_options_app()
+    received: list[tuple[object, dict[str, Any]]] = []
+
+    def receiver(sender: object, **extra: Any) -> None:
+        received.append((sender, extra))
+
+    with cors_refused.connected_to(receiver, app):
+        send_preflight(app, "/items", origin=LOCALHOST, method="DELETE")
+
+    ((sender, extra),) = received
+    assert sender is app
+    assert extra["endpoint"] == "items"
+    assert extra["refusal"].option == "methods"

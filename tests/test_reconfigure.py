@@ -14,12 +14,17 @@ from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-EARTH = "https://earth.com"
-MARS = "https://mars.test"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS
 
-OLD = {"origins": [EARTH], "resources": "/api/*", "max_age": 600}
-NEW = {"origins": [MARS, VENUS], "resources": "/api/*", "max_age": 60, "expose_headers": ["X-T"]}
+MARS = "https://mars.test"
+
+OLD: dict[str, Any] = {"origins": [EARTH], "resources": "/api/*", "max_age": 600}
+NEW: dict[str, Any] = {
+    "origins": [MARS, VENUS],
+    "resources": "/api/*",
+    "max_age": 60,
+    "expose_headers": ["X-T"],
+}
 
 
 def build(**options: Any) -> tuple[Flask, CrossOrigin]:

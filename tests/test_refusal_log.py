@@ -8,22 +8,32 @@ a log line or flood the log.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from flask_crossorigin import CrossOrigin, cross_origin
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import (
+    EARTH,
+    VENUS,
+    bare_app,
+    cors_headers,
+    records,
+)
 
 
 @pytest.fixture
 def app() -> Flask:
-    app = Flask("mars")
-    app.config.update(TESTING=True)
+    app = bare_app()
     CrossOrigin(app)
 
     @app.route("/oxygen-data", methods=["POST", "PUT"])
@@ -343,3 +353,131 @@ def test_a_receiver_of_another_app_hears_nothing(client: FlaskClient) -> None:
         client.get("/crater/", headers={"Origin": VENUS})
 
     assert received == []
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+DEBUG_APP = """
+from flask import Flask
+from flask_crossorigin import CrossOrigin, cross_origin
+
+app = Flask("mars")
+{before}
+CrossOrigin(app)
+
+
+@app.post("/items")
+@cross_origin(origins="https://earth.com")
+def items():
+    return "stored"
+
+
+{after}
+client = app.test_client()
+answer = client.options(
+    "/items",
+    headers={{"Origin": "https://venus.com", "Access-Control-Request-Method": "POST"}},
+)
+print(answer.status_code, app.debug)
+"""
+
+
+DEBUG_WAYS = {
+    "flask run --debug (FLASK_DEBUG=1)": ("1", "", ""),
+    "app.debug = True before CrossOrigin(app)": ("", "app.debug = True", ""),
+    "app.run(debug=True) style: app.debug set after": ("", "", "app.debug = True"),
+    "no debug": ("", "", ""),
+}
+
+
+@pytest.mark.parametrize(("flask_debug", "before", "after"), DEBUG_WAYS.values(), ids=DEBUG_WAYS)
+def test_in_debug_mode_the_refusal_line_reaches_the_console_without_logging_setup(
+    flask_debug: str, before: str, after: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("FLASK_DEBUG", "FLASK_RUN_FROM_CLI")}
+    if flask_debug:
+        env["FLASK_DEBUG"] = flask_debug
+    script = DEBUG_APP.format(before=before, after=after)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    debug = bool(flask_debug or before or after)
+    assert done.stdout.split() == ["403", str(debug)], done.stderr
+    lines = [line for line in done.stderr.splitlines() if "venus.com" in line]
+    if debug:
+        (line,) = lines
+        assert "refused" in line
+        assert "'https://venus.com'" in line
+        assert "origins" in line
+    else:
+        assert lines == [], done.stderr  # outside debug the INFO line stays where it was
+
+
+def send_refused(app: Flask, case: Refused) -> TestResponse:
+    """The preflight of ``case`` to ``/oxygen-data``, as a response."""
+    environ = {"HTTP_ORIGIN": case.origin, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": case.method}
+    environ.update({f"HTTP_{name.upper()}": value for name, value in case.headers.items()})
+    return app.test_client().options("/oxygen-data", environ_overrides=environ)
+
+
+@pytest.mark.parametrize("case", REFUSED_PREFLIGHTS.values(), ids=REFUSED_PREFLIGHTS.keys())
+def test_refused_preflight_403_has_a_short_plain_text_body_with_the_logged_reason(
+    app: Flask, caplog: pytest.LogCaptureFixture, case: Refused
+) -> None:
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    answer = send_refused(app, case)
+
+    assert answer.status_code == 403
+    assert answer.mimetype == "text/plain"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert cors_headers(answer) == {}
+    body = answer.get_data(as_text=True)
+    assert len(body) <= 300
+    (line,) = records(caplog, logging.INFO)
+    for words in (case.rule, case.option):
+        assert words in body, words
+        assert words in line, words
+    # The log has the value and the endpoint; a stranger's 403 has neither.
+    assert repr(case.value) in line
+    assert "'oxygen_data'" in line
+    assert repr(case.value) not in body
+    assert "oxygen" not in body
+
+
+@pytest.mark.parametrize("case", REFUSED_PREFLIGHTS.values(), ids=REFUSED_PREFLIGHTS.keys())
+def test_refused_preflight_403_body_names_endpoint_and_value_only_in_debug(
+    app: Flask, case: Refused
+) -> None:
+    app.debug = True
+    answer = send_refused(app, case)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 403
+    assert repr(case.value) in body
+    assert "'oxygen_data'" in body
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://" + "a" * 10_240 + ".com", "https://earth.com\r\nX-Injected: 1\x1b[2J\x00"],
+    ids=["10 KB origin", "control characters"],
+)
+def test_refused_preflight_body_quotes_values_cut_short_and_without_control_characters(
+    app: Flask, origin: str
+) -> None:
+    environ = {"HTTP_ORIGIN": origin, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
+    answer = app.test_client().options("/oxygen-data", environ_overrides=environ)
+
+    assert answer.status_code == 403
+    assert answer.mimetype == "text/plain"
+    body = answer.get_data(as_text=True)
+    assert len(body) <= 300
+    assert "origins" in body
+    assert "a" * 100 not in body
+    assert not [ch for ch in body.rstrip("\n") if ord(ch) < 32 or ord(ch) == 127], body

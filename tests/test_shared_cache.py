@@ -19,16 +19,16 @@ import http.client
 import itertools
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pytest
 
-from .servers import EARTH, MARS, OBEYING_VCL, gunicorn, require_varnishd, varnish
+from .helpers import EARTH, EVIL
+from .servers import MARS, OBEYING_VCL, gunicorn, require_varnishd, varnish
 
 pytestmark = pytest.mark.slow
 
-EVIL = "https://evil.com"
 ACAO = "access-control-allow-origin"
 _unique = itertools.count()
 
@@ -55,7 +55,7 @@ def cache_port() -> Iterator[int]:
         yield port
 
 
-def fetch(port: int, method: str, path: str, headers: dict[str, str | None]) -> Answer:
+def fetch(port: int, method: str, path: str, headers: Mapping[str, str | None]) -> Answer:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         sent = {name: value for name, value in headers.items() if value is not None}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +10,9 @@ from flask import Flask
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 from flask_crossorigin.testing import CorsTester, assert_cors_policy, fetch
 
+from .helpers import EARTH
+
 ROOT = Path(__file__).resolve().parent.parent
-EARTH = "https://earth.com"
 
 #: A user's test file: five lines, the documented API only, the plugin's `cors` fixture.
 USER_TESTS = """\
@@ -34,35 +32,36 @@ def app():
 """
 
 
-def run_user_suite(tmp_path: Path, tests: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "conftest.py").write_text(USER_CONFTEST)
-    (tmp_path / "test_cors.py").write_text(tests)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "examples")},
-        timeout=120,
-    )
+def run_user_suite(pytester: pytest.Pytester, tests: str) -> pytest.RunResult:
+    """Run ``tests`` as a user's suite beside examples/mars_api.py, in this process.
+
+    The plugin comes in through its ``pytest11`` entry point, as in a user's own run.
+    """
+    pytester.syspathinsert(ROOT / "examples")
+    pytester.makeconftest(USER_CONFTEST)
+    pytester.makepyfile(test_cors=tests)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider")
 
 
 def test_a_users_five_line_test_file_passes_through_the_plugins_entry_point(
-    tmp_path: Path,
+    pytester: pytest.Pytester,
 ) -> None:
+    """Five lines and the ``cors`` fixture: the documented way to test a policy works."""
     assert len(USER_TESTS.splitlines()) == 5
-    done = run_user_suite(tmp_path, USER_TESTS)
-    assert "2 passed" in done.stdout, done.stdout + done.stderr
+    done = run_user_suite(pytester, USER_TESTS)
+    done.assert_outcomes(passed=2)
 
 
-def test_a_users_failing_cors_test_prints_the_check_transcript(tmp_path: Path) -> None:
-    done = run_user_suite(
-        tmp_path,
-        USER_TESTS.replace("https://earth.com", "https://venus.com", 1),
+def test_a_users_failing_cors_test_prints_the_check_transcript(pytester: pytest.Pytester) -> None:
+    """A refused fetch fails the user's test with what a browser would do, and why."""
+    done = run_user_suite(pytester, USER_TESTS.replace("https://earth.com", "https://venus.com", 1))
+    done.assert_outcomes(passed=1, failed=1)
+    done.stdout.fnmatch_lines(
+        [
+            "*a browser would block this fetch()*",
+            "*origin is not allowed: 'https://venus.com' (option origins)*",
+        ]
     )
-    assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
-    assert "a browser would block this fetch()" in done.stdout
-    assert "origin is not allowed: 'https://venus.com' (option origins)" in done.stdout
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import mypy.api as mypy_api
+import pytest
 
 CHECKED = Path(__file__).parent / "typing" / "options_checked.py"
 
 
+@pytest.mark.slow  # a whole mypy run
 def test_mypy_reports_each_option_mistake_on_its_line_and_nothing_else() -> None:
     stdout, _stderr, status = mypy_api.run(
         ["--strict", "--no-incremental", "--cache-dir=/dev/null", str(CHECKED)]

@@ -12,16 +12,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin, exempt_writes
 
-EARTH = "https://earth.com"
-VENUS = "https://venus.com"
+from .helpers import EARTH, VENUS, bare_app
+
 #: The test client's own origin (its default base URL).
 SELF = "http://localhost"
 
 
 def gated_app(**options: Any) -> Flask:
     """An app whose views count their calls: a refused write leaves the count at zero."""
-    app = Flask("mars")
-    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    app = bare_app()
     app.calls = []  # type: ignore[attr-defined]
     CrossOrigin(app, **options)
 
