@@ -6,14 +6,14 @@ policy, ``CorsConfigError`` is raised for a configuration a browser would reject
 that change at run time.
 """
 
-from .decorator import cross_origin, exempt_writes
-from .errors import CorsConfigError
-from .extension import CrossOrigin
-from .gate import socketio_origins
-from .options import AppOptions, CorsOptions
-from .policy import Refusal
-from .signals import Kind, cors_refused
-from .sources import OriginSource
+from ._decorator import cross_origin, exempt_writes
+from ._errors import CorsConfigError
+from ._extension import CrossOrigin
+from ._gate import socketio_origins
+from ._options import AppOptions, CorsOptions
+from ._policy import Refusal
+from ._signals import Kind, cors_refused
+from ._sources import OriginSource
 
 __all__ = [
     "AppOptions",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import Headers
 
-from flask_crossorigin import browser
+from flask_crossorigin import _browser as browser
 
 from .helpers import EARTH
 

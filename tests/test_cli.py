@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, redirect, request
 from flask.typing import ResponseReturnValue
 
 from flask_crossorigin import CrossOrigin, cross_origin
-from flask_crossorigin.cli import cors_cli
+from flask_crossorigin._cli import cors_cli
 
 from .helpers import EARTH, VENUS
 

@@ -15,8 +15,8 @@ import pytest
 from flask import Flask, make_response, session
 
 from flask_crossorigin import CrossOrigin
-from flask_crossorigin.cli import cors_cli
-from flask_crossorigin.cookies import FLASK_PARTITIONS, same_site
+from flask_crossorigin._cli import cors_cli
+from flask_crossorigin._cookies import FLASK_PARTITIONS, same_site
 from flask_crossorigin.testing import FetchResult, fetch
 from flask_crossorigin.testing._cookies import parse_set_cookie
 
@@ -230,7 +230,7 @@ def test_partitioned_session_fix_says_it_needs_flask_3_1_where_flask_is_older(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On Flask 3.0 SESSION_COOKIE_PARTITIONED is ignored: the fix must not pretend otherwise."""
-    from flask_crossorigin import cookies
+    from flask_crossorigin import _cookies as cookies
 
     session = cookies.Cookie("session", None, False, False, None, "config", is_session=True)
     monkeypatch.setattr(cookies, "FLASK_PARTITIONS", False)

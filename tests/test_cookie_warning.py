@@ -2,7 +2,7 @@
 
 API.md, "Credentials across sites": one WARNING on the ``flask_crossorigin`` logger per
 app, naming the setting to change; none for a same-site page, a policy without
-credentials or a refused origin. The rules are those of :mod:`flask_crossorigin.cookies`.
+credentials or a refused origin. The rules are those of :mod:`flask_crossorigin._cookies`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import pytest
 from flask import Flask, session
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from flask_crossorigin import CrossOrigin, hooks
-from flask_crossorigin.cookies import FLASK_PARTITIONS
-from flask_crossorigin.extension import HOOKS_KEY
+from flask_crossorigin import CrossOrigin
+from flask_crossorigin import _hooks as hooks
+from flask_crossorigin._cookies import FLASK_PARTITIONS
+from flask_crossorigin._extension import HOOKS_KEY
 
 PAGE = "https://earth.com"
 API = "https://api.mars.test"
@@ -122,7 +123,7 @@ def test_after_the_warning_the_hooks_only_read_one_flag(
     ask(app)
     calls: list[str] = []
     monkeypatch.setattr(
-        "flask_crossorigin.hooks.session_cookie_warning",
+        "flask_crossorigin._hooks.session_cookie_warning",
         lambda *args: calls.append("called") or "again",  # type: ignore[func-returns-value]
     )
 
@@ -277,7 +278,7 @@ def test_judging_the_cookie_never_turns_the_answer_into_a_500(
     def broken(*args: object) -> str:
         raise RuntimeError("a session interface of its own")
 
-    monkeypatch.setattr("flask_crossorigin.hooks.session_cookie_warning", broken)
+    monkeypatch.setattr("flask_crossorigin._hooks.session_cookie_warning", broken)
     caplog.set_level(logging.DEBUG, "flask_crossorigin")
     client = app.test_client()
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.views import View
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
-from flask_crossorigin.policy import Policy
+from flask_crossorigin._policy import Policy
 
 from .helpers import EARTH, MARS
 

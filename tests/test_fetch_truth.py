@@ -18,8 +18,8 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.test import EnvironBuilder
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin
-from flask_crossorigin.cli import cors_cli
-from flask_crossorigin.policy import Refusal
+from flask_crossorigin._cli import cors_cli
+from flask_crossorigin._policy import Refusal
 from flask_crossorigin.testing import FetchUsageError, fetch
 
 from .helpers import EARTH

@@ -16,7 +16,7 @@ from flask import Blueprint, Flask
 from werkzeug.routing import Rule
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cors_refused, cross_origin
-from flask_crossorigin.decorator import WRAPPERS_ATTR
+from flask_crossorigin._decorator import WRAPPERS_ATTR
 
 from .helpers import (
     EARTH,

@@ -14,8 +14,8 @@ from click.testing import Result
 from flask import Flask
 
 from flask_crossorigin import CrossOrigin
-from flask_crossorigin.browser import address_space
-from flask_crossorigin.cli import cors_cli
+from flask_crossorigin._browser import address_space
+from flask_crossorigin._cli import cors_cli
 from flask_crossorigin.testing import fetch
 
 EARTH = "https://earth.com"

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, OriginSource, cross_origin
-from flask_crossorigin.cli import cors_cli
-from flask_crossorigin.origins import normalise_origin, parse_origins
-from flask_crossorigin.sources import _validate
+from flask_crossorigin._cli import cors_cli
+from flask_crossorigin._origins import normalise_origin, parse_origins
+from flask_crossorigin._sources import _validate
 from flask_crossorigin.testing import assert_cors_policy, fetch
 
 from .helpers import EARTH

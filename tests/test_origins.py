@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
-from flask_crossorigin import origins as origins_module
-from flask_crossorigin.cli import cors_cli
-from flask_crossorigin.origins import normalise_origin, parse_origins
+from flask_crossorigin import _origins as origins_module
+from flask_crossorigin._cli import cors_cli
+from flask_crossorigin._origins import normalise_origin, parse_origins
 
 from .helpers import (
     EARTH,

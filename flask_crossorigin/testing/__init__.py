@@ -2,7 +2,7 @@
 
 It sends what the browser would send (the preflight when one is needed, then the
 actual request, then each redirect) to the app through its test client, runs the
-browser's checks from :mod:`flask_crossorigin.browser` on every response, judges the
+browser's checks from :mod:`flask_crossorigin._browser` on every response, judges the
 cookies the app sets as each engine's cookie jar would, and returns a
 :class:`FetchResult`: the verdict, each exchange, the server's refusal, the browser's
 console message and the cookie notes. ``flask cors check`` prints the same result.
@@ -13,7 +13,7 @@ entry point) adds a ``cors`` fixture bound to pytest-flask's ``app`` fixture.
 
 The pieces: ``_request`` reads the arguments as a browser builds the request,
 ``_simulation`` acts it out, ``_cookies`` reads the cookies the app sets
-(the cookie model itself is :mod:`flask_crossorigin.cookies`), ``_transcript`` the result.
+(the cookie model itself is :mod:`flask_crossorigin._cookies`), ``_transcript`` the result.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ..cookies import CookieNote
-from ..decorator import EXTENSION_KEY
-from ..errors import CorsConfigError
-from ..http import TOKEN
-from ..sources import source_problems
+from .._cookies import CookieNote
+from .._decorator import EXTENSION_KEY
+from .._errors import CorsConfigError
+from .._http import TOKEN
+from .._sources import source_problems
 from ._request import (
     ENGINES,
     Credentials,
@@ -48,7 +48,7 @@ from ._transcript import Exchange, FetchResult
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..hooks import CorsState
+    from .._hooks import CorsState
 
 __all__ = [
     "CookieNote",

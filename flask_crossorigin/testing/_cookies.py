@@ -1,13 +1,13 @@
 """The cookies the app sets on the exchanges acted out, read as a browser's jar reads them.
 
-The rules that decide whether a cookie travels live in :mod:`flask_crossorigin.cookies`,
+The rules that decide whether a cookie travels live in :mod:`flask_crossorigin._cookies`,
 which the server's own warning uses too; this module adds only the reading of a
 ``Set-Cookie`` line, which only the acting-out needs.
 """
 
 from __future__ import annotations
 
-from ..cookies import Cookie
+from .._cookies import Cookie
 
 
 def parse_set_cookie(line: str, source: str) -> Cookie | None:

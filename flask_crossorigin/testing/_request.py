@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from .. import browser
-from ..errors import CorsConfigError
-from ..http import TOKEN
-from ..options import FORBIDDEN_METHODS
-from ..origins import FILE_ORIGIN, SERIALIZED_ORIGIN, normalise_origin
+from .. import _browser as browser
+from .._errors import CorsConfigError
+from .._http import TOKEN
+from .._options import FORBIDDEN_METHODS
+from .._origins import FILE_ORIGIN, SERIALIZED_ORIGIN, normalise_origin
 
 Credentials = Literal["omit", "same-origin", "include"]
 Engine = Literal["chromium", "firefox", "safari"]

@@ -2,8 +2,8 @@
 
 It sends what the browser would send (the preflight when one is needed, then the
 actual request, then each redirect) through the app's test client, runs the
-browser's checks from :mod:`flask_crossorigin.browser` on every response, judges the
-cookies with :mod:`flask_crossorigin.cookies`, and writes each step into a :class:`FetchResult`.
+browser's checks from :mod:`flask_crossorigin._browser` on every response, judges the
+cookies with :mod:`flask_crossorigin._cookies`, and writes each step into a :class:`FetchResult`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
-from .. import browser
-from ..cookies import Cookie, judge, session_cookie
-from ..decorator import EXTENSION_KEY
-from ..http import REQUEST_HEADERS, REQUEST_METHOD
-from ..signals import cors_refused
+from .. import _browser as browser
+from .._cookies import Cookie, judge, session_cookie
+from .._decorator import EXTENSION_KEY
+from .._http import REQUEST_HEADERS, REQUEST_METHOD
+from .._signals import cors_refused
 from ._cookies import parse_set_cookie
 from ._request import DEFAULT_PORTS, FetchRequest, origin_of, remove_dot_segments
 from ._transcript import Exchange, FetchResult, Refused
@@ -34,8 +34,8 @@ from ._transcript import Exchange, FetchResult, Refused
 if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
-    from ..hooks import CorsState
-    from ..policy import Refusal
+    from .._hooks import CorsState
+    from .._policy import Refusal
 
 #: Fetch, "HTTP-redirect fetch": a browser gives up after 20 redirects.
 MAX_REDIRECTS = 20

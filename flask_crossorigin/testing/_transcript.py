@@ -11,16 +11,16 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .. import browser
-from ..cookies import CookieNote
-from ..http import REQUEST_METHOD
-from ..signals import Kind, refusal_line
+from .. import _browser as browser
+from .._cookies import CookieNote
+from .._http import REQUEST_METHOD
+from .._signals import Kind, refusal_line
 from ._request import FetchRequest
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
 
-    from ..policy import Refusal
+    from .._policy import Refusal
 
 #: C0 controls, DEL and C1 controls: shown escaped, never written to a terminal raw.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

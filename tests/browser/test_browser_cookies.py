@@ -19,7 +19,7 @@ import pytest
 from flask import Flask, session
 
 from flask_crossorigin import CrossOrigin
-from flask_crossorigin.cookies import FLASK_PARTITIONS
+from flask_crossorigin._cookies import FLASK_PARTITIONS
 from flask_crossorigin.testing import fetch as model_fetch
 
 from .engines import Engine

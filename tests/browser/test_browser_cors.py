@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, abort, request
 
 from flask_crossorigin import CrossOrigin, cross_origin
-from flask_crossorigin.cli import cors_cli
+from flask_crossorigin._cli import cors_cli
 from flask_crossorigin.testing import fetch as model_fetch
 
 from .engines import Engine

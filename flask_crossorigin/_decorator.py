@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Blueprint, Flask, current_app
 
-from .errors import CorsConfigError
-from .options import CorsOptions, Layer, combination_problems, merge, parse_layer
+from ._errors import CorsConfigError
+from ._options import CorsOptions, Layer, combination_problems, merge, parse_layer
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -97,7 +97,7 @@ def cross_origin(**options: Unpack[CorsOptions]) -> Callable[[F], F]:
     ``Api(decorators=[...])`` around a ``Resource`` with its own ``decorators``), it
     is the broader layer: the inner decorator's options win, option by option.
 
-    :param options: the policy's options (see :class:`~flask_crossorigin.options.CorsOptions`);
+    :param options: the policy's options (see :class:`~flask_crossorigin._options.CorsOptions`);
         any left out come from the blueprint, ``resources`` entry and app level.
     :raises CorsConfigError: an option has a bad value, or the options do not go together.
     :raises TypeError: an option name is unknown.

@@ -19,14 +19,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .errors import CorsConfigError
-from .http import TOKEN
+from ._errors import CorsConfigError
+from ._http import TOKEN
 from .testing import FetchUsageError, cors_state, fetch
 from .testing._request import ENGINES, Engine
 from .testing._transcript import escape_controls
 
 if TYPE_CHECKING:
-    from .hooks import CorsState
+    from ._hooks import CorsState
 
 cors_cli = AppGroup("cors", help="Inspect the CORS policies of this app.")
 

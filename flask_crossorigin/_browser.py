@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers
 
-from .http import TOKEN, token_list
+from ._http import TOKEN, token_list
 
 #: Fetch, "Methods": the ones ``fetch()`` upper-cases; any other keeps its case.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})

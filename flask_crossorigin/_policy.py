@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from .errors import CorsConfigError
-from .http import (
+from ._errors import CorsConfigError
+from ._http import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
     ALLOW_METHODS,
@@ -24,8 +24,8 @@ from .http import (
     Header,
     token_list,
 )
-from .options import Settings
-from .origins import OriginMatcher
+from ._options import Settings
+from ._origins import OriginMatcher
 
 #: The rule of a refusal that a failing origins check caused: it may pass next time, so
 #: its answer is ``Cache-Control: no-store``.

@@ -2,11 +2,11 @@
 
 A *layer* is the options of one place (a decorator, a blueprint, a ``resources``
 entry, the app's keyword arguments, the ``CORS_*`` keys), each value already in the
-form a :class:`~flask_crossorigin.policy.Policy` is built from. Layers are parsed
+form a :class:`~flask_crossorigin._policy.Policy` is built from. Layers are parsed
 when they are written and merged, option by option, when a route is resolved.
 
 Every problem found in one layer is reported together, in one
-:class:`~flask_crossorigin.errors.CorsConfigError`, so a user fixes them in one go.
+:class:`~flask_crossorigin._errors.CorsConfigError`, so a user fixes them in one go.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, cast
 
-from .browser import ENGINE_NAMES, MAX_AGE_CAPS
-from .errors import CorsConfigError
-from .http import TOKEN
-from .origins import DynamicOrigins, OriginMatcher, parse_origins
+from ._browser import ENGINE_NAMES, MAX_AGE_CAPS
+from ._errors import CorsConfigError
+from ._http import TOKEN
+from ._origins import DynamicOrigins, OriginMatcher, parse_origins
 
 if TYPE_CHECKING:
     from typing import TypeAlias

@@ -4,7 +4,7 @@ CORS decides what a page may read. A form POST, a ``no-cors`` fetch, a beacon an
 WebSocket handshake are sent by every browser without a preflight, so the server
 must make the preflight's decision itself before the view runs (the model of Go's
 ``net/http.CrossOriginProtection``, with the route's policy as the trusted origins).
-Nothing here knows Flask's hooks; :mod:`~flask_crossorigin.hooks` calls it.
+Nothing here knows Flask's hooks; :mod:`~flask_crossorigin._hooks` calls it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .decorator import EXTENSION_KEY
-from .http import ENV_ORIGIN
-from .origins import DEFAULT_PORTS
-from .policy import Policy, Refusal, origin_refusal
-from .signals import Kind, report_refusal
+from ._decorator import EXTENSION_KEY
+from ._http import ENV_ORIGIN
+from ._origins import DEFAULT_PORTS
+from ._policy import Policy, Refusal, origin_refusal
+from ._signals import Kind, report_refusal
 
 if TYPE_CHECKING:
     from flask import Flask

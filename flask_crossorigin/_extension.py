@@ -9,10 +9,10 @@ from flask import Blueprint, Flask
 from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
 
-from .decorator import EXTENSION_KEY, OPTIONS_ATTR, installed_apps
-from .errors import CorsConfigError
-from .hooks import CorsState, Hooks
-from .options import (
+from ._decorator import EXTENSION_KEY, OPTIONS_ATTR, installed_apps
+from ._errors import CorsConfigError
+from ._hooks import CorsState, Hooks
+from ._options import (
     AppLayer,
     AppOptions,
     CorsOptions,
@@ -24,13 +24,13 @@ from .options import (
     raise_problems,
     split_app_layer,
 )
-from .origins import OriginMatcher
-from .rules import RuleTable, config_snapshot
+from ._origins import OriginMatcher
+from ._rules import RuleTable, config_snapshot
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-#: Where an app keeps its installed :class:`~flask_crossorigin.hooks.Hooks`.
+#: Where an app keeps its installed :class:`~flask_crossorigin._hooks.Hooks`.
 HOOKS_KEY = "crossorigin.hooks"
 
 
@@ -43,7 +43,7 @@ class CrossOrigin:
     blueprint its own policy instead.
 
     :param app: the app to install the hooks on now, or a blueprint to give a policy.
-    :param options: app-level options (see :class:`~flask_crossorigin.options.AppOptions`),
+    :param options: app-level options (see :class:`~flask_crossorigin._options.AppOptions`),
         which every policy of the app inherits, and ``resources``.
     :raises CorsConfigError: an option has a bad value (every problem is listed).
     :raises TypeError: an option name is unknown.

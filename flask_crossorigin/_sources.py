@@ -24,8 +24,8 @@ from typing import Any
 
 from flask import Request, request
 
-from .errors import CorsConfigError
-from .origins import (
+from ._errors import CorsConfigError
+from ._origins import (
     MAX_ORIGIN_LENGTH,
     SERIALIZED_ORIGIN,
     DynamicOrigins,

@@ -2,7 +2,7 @@
 
 Receivers get the app as sender and ``endpoint`` (``None`` when no route matched),
 ``kind`` (a :class:`Kind`: ``"preflight"``, ``"actual"``, ``"write"`` or
-``"websocket"``), ``method``, ``refusal`` (a :class:`~flask_crossorigin.policy.Refusal`:
+``"websocket"``), ``method``, ``refusal`` (a :class:`~flask_crossorigin._policy.Refusal`:
 ``rule``, ``value``, ``option``) and ``enforced`` (``False`` when ``protect_writes="report"``
 only reports a write and serves it). The log line and ``flask cors check`` are built on
 it; a user can count refusals in their metrics::
@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 from blinker import Namespace
 from flask.logging import has_level_handler
 
-from .http import TOKEN
+from ._http import TOKEN
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .policy import Refusal
+    from ._policy import Refusal
 
 logger = logging.getLogger("flask_crossorigin")
 

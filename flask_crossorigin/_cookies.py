@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from flask.sessions import SessionInterface
 
-from .browser import ENGINE_NAMES, ENGINES
+from ._browser import ENGINE_NAMES, ENGINES
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from flask import request
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
-from .cookies import session_cookie_warning
-from .errors import CorsConfigError
-from .gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
-from .http import (
+from ._cookies import session_cookie_warning
+from ._errors import CorsConfigError
+from ._gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
+from ._http import (
     ALLOW_ORIGIN,
     ENV_ORIGIN,
     ENV_REQUEST_HEADERS,
@@ -39,9 +39,9 @@ from .http import (
     add_vary,
     from_repeated_lines,
 )
-from .policy import ORIGIN_CHECK_FAILED, Policy, Refusal, refused_origin
-from .rules import Gate, RuleTable
-from .signals import Kind, refusal_line, report_refusal
+from ._policy import ORIGIN_CHECK_FAILED, Policy, Refusal, refused_origin
+from ._rules import Gate, RuleTable
+from ._signals import Kind, refusal_line, report_refusal
 
 logger = logging.getLogger("flask_crossorigin")
 

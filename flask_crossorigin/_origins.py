@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import CorsConfigError
+from ._errors import CorsConfigError
 
 logger = logging.getLogger("flask_crossorigin")
 

@@ -2,8 +2,8 @@
 
 A rule's policy is the merge of its layers (defaults, ``resources`` entry, blueprints,
 decorator), resolved the first time the rule is seen and kept: a
-:class:`~flask_crossorigin.policy.Policy`, ``None`` for a route no policy covers, or
-the :class:`~flask_crossorigin.errors.CorsConfigError` its layers make.
+:class:`~flask_crossorigin._policy.Policy`, ``None`` for a route no policy covers, or
+the :class:`~flask_crossorigin._errors.CorsConfigError` its layers make.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from .decorator import DECORATOR_ATTR, is_exempt, lost_decoration, view_options
-from .errors import CorsConfigError
-from .options import (
+from ._decorator import DECORATOR_ATTR, is_exempt, lost_decoration, view_options
+from ._errors import CorsConfigError
+from ._options import (
     Layer,
     Resources,
     combination_problems,
@@ -30,7 +30,7 @@ from .options import (
     regex_looking_resource,
     settle,
 )
-from .policy import Policy
+from ._policy import Policy
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -131,7 +131,7 @@ class RuleTable:
         """The merged options for ``rule``, where its policy comes from, or None.
 
         The third value says where ``origins`` and ``supports_credentials`` were written
-        (:data:`~flask_crossorigin.options.WrittenBy`), for an error that names both.
+        (:data:`~flask_crossorigin._options.WrittenBy`), for an error that names both.
         """
         if rule.endpoint is None:  # Rule(..., redirect_to=...): no view, nothing to cover
             return None
