@@ -26,20 +26,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger("flask_crossorigin")
 
 ENV_SEC_FETCH_SITE = "HTTP_SEC_FETCH_SITE"
-#: Fetch Metadata, ``Sec-Fetch-Site``: a page on another origin, of this site or another.
-CROSS_ORIGIN_SITES = frozenset({"cross-site", "same-site"})
 #: ``same-origin``: this origin's own page; ``none``: the user typed the URL or a bookmark.
 SAME_ORIGIN_SITES = frozenset({"same-origin", "none"})
-#: The content types a page may POST without a preflight (Fetch, "CORS-safelisted
-#: request-header", ``Content-Type``).
-SAFELISTED_CONTENT_TYPES = frozenset(
-    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
-)
+#: Fetch Metadata, ``Sec-Fetch-Mode``: requests to which a page cannot add a header.
+BROWSER_ONLY_MODES = frozenset({"navigate", "no-cors", "websocket"})
+#: HTTP authentication schemes a browser keeps and attaches by itself (never Bearer).
+BROWSER_AUTH_SCHEMES = frozenset({"basic", "digest", "negotiate", "ntlm"})
 
 
-def is_websocket_handshake(environ: dict[str, Any]) -> bool:
-    """RFC 6455 section 4.1: a GET with ``Upgrade: websocket``."""
-    return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+def is_websocket_handshake(method: str, environ: dict[str, Any]) -> bool:
+    """RFC 6455 section 4.1: a GET with ``Upgrade: websocket`` and ``Connection: upgrade``.
+
+    Any other ``Upgrade`` (``h2c`` from ``curl --http2``) leaves a GET a safe request, and
+    a POST that claims a handshake is still checked as a POST.
+    """
+    if method != "GET" or str(environ.get("HTTP_UPGRADE", "")).lower() != "websocket":
+        return False
+    connection = str(environ.get("HTTP_CONNECTION", "")).lower()
+    return "upgrade" in (token.strip() for token in connection.split(","))
 
 
 def own_origin(scheme: str, host: str) -> str:
@@ -65,10 +69,10 @@ def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
     another server.
     """
     site = environ.get(ENV_SEC_FETCH_SITE)
-    if site in CROSS_ORIGIN_SITES:
-        return True
-    if site in SAME_ORIGIN_SITES:
-        return False
+    if site is not None:
+        # Like Go's CrossOriginProtection: only these two values vouch for the request;
+        # anything else (cross-site, same-site, a value no browser sends) is another origin.
+        return site not in SAME_ORIGIN_SITES
     origin = environ.get(ENV_ORIGIN)
     if origin is None:
         return False
@@ -99,18 +103,20 @@ def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
     )
 
 
-def skips_preflight(environ: dict[str, Any], method: str, websocket: bool) -> bool:
-    """Whether a browser sends this write without a preflight (a form, a beacon, a socket).
+def browser_attached_authorization(environ: dict[str, Any]) -> bool:
+    """Whether the ``Authorization`` header is one the browser attached by itself.
 
-    Only then is an ``Authorization`` header one the browser attached by itself: a page
-    cannot add it to such a request, and one it adds makes the request preflighted.
+    A page can add one only to a CORS-mode request, which its preflight approved (a
+    bearer token, say); the browser attaches HTTP authentication it holds to forms,
+    beacons, ``no-cors`` fetches and sockets, whose ``Sec-Fetch-Mode`` says so. Where
+    the mode is not sent (Chromium's WebSocket handshakes, older browsers), only the
+    schemes a browser manages itself count: Basic, Digest, Negotiate and NTLM.
     """
-    if websocket:
-        return True
-    if method != "POST":
-        return False
-    content_type = str(environ.get("CONTENT_TYPE", ""))
-    return content_type.partition(";")[0].strip().lower() in SAFELISTED_CONTENT_TYPES | {""}
+    mode = environ.get("HTTP_SEC_FETCH_MODE")
+    if mode is not None:
+        return mode in BROWSER_ONLY_MODES
+    scheme = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")[0].lower()
+    return scheme in BROWSER_AUTH_SCHEMES
 
 
 def write_refusal(
@@ -139,7 +145,7 @@ def write_refusal(
     if not policy.supports_credentials:
         if "HTTP_COOKIE" in environ:
             return Refusal("the request carries credentials", "Cookie", "supports_credentials")
-        if "HTTP_AUTHORIZATION" in environ and skips_preflight(environ, method, websocket):
+        if "HTTP_AUTHORIZATION" in environ and browser_attached_authorization(environ):
             return Refusal(
                 "the request carries credentials", "Authorization", "supports_credentials"
             )

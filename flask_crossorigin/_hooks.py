@@ -104,7 +104,9 @@ class Hooks:
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         environ = req.environ
         method = req.method
-        if method in SAFE_METHODS and "HTTP_UPGRADE" not in environ:
+        if method in SAFE_METHODS and (
+            "HTTP_UPGRADE" not in environ or not is_websocket_handshake(method, environ)
+        ):
             if rules.has_errors:
                 self.refuse_broken_route(rules, req.url_rule)
             return None
@@ -196,7 +198,7 @@ class Hooks:
         gate, policy = rules.gate_for(rule)
         if gate is Gate.OFF or gate is Gate.EXEMPT or not is_cross_origin(req, environ):
             return None
-        websocket = is_websocket_handshake(environ)
+        websocket = is_websocket_handshake(method, environ)
         refusal = write_refusal(policy, environ, method, websocket)
         if refusal is None:
             return None

@@ -112,6 +112,9 @@ class RuleTable:
     #: The ``CORS_*`` keys as ``init_app`` read them (see :func:`config_snapshot`).
     config_read: dict[str, tuple[object, object]] = field(default_factory=dict)
     _entries: dict[int, tuple[Rule, Entry, Gate]] = field(default_factory=dict)
+    #: The view each entry was resolved with: one registered or replaced later (a rule
+    #: added before its view, ``@app.endpoint`` after ``init_app``) is resolved again.
+    _views: dict[int, object] = field(default_factory=dict)
     #: The URLs (rule, subdomain, host) that some rule with a policy serves: an OPTIONS to
     #: one is a CORS matter even when the rule that routes it has no policy of its own.
     _covered_urls: set[tuple[str, str | None, str | None]] = field(default_factory=set)
@@ -217,6 +220,7 @@ class RuleTable:
         if isinstance(entry, Policy):
             self._covered_urls.add(_url_of(rule))
         self._entries[id(rule)] = (rule, entry, self.gate_of(rule, entry))
+        self._views[id(rule)] = self.app.view_functions.get(rule.endpoint or "")
         return entry
 
     @staticmethod
@@ -298,6 +302,10 @@ class RuleTable:
         with self._lock:
             if self.ready:
                 return
+            for rule in self.app.url_map.iter_rules():
+                view = self.app.view_functions.get(rule.endpoint or "")
+                if id(rule) in self._entries and self._views.get(id(rule)) is not view:
+                    del self._entries[id(rule)]  # its view came (or changed) after init_app
             self.app_error = self._late_config_error()
             literal = self._literal_resource_problems()
             if literal:

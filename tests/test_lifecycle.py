@@ -472,3 +472,23 @@ def test_cors_keys_set_after_init_app_fail_the_first_request_naming_them(
     for key in after:
         assert f"{key} set after CrossOrigin(app)" in caplog.text
     assert "set every CORS_* key before CrossOrigin(app)" in caplog.text
+
+
+def test_view_given_to_a_rule_after_init_app_gets_its_policy_and_its_gate() -> None:
+    """Flask's documented url_map.add + @app.endpoint, with the views imported after init_app."""
+    app = bare_app()
+    app.url_map.add(Rule("/transfer", endpoint="transfer", methods=["POST"]))
+    CrossOrigin(app)
+    ran: list[str] = []
+
+    @app.endpoint("transfer")
+    @cross_origin(origins=[EARTH])
+    def transfer() -> str:
+        ran.append("transfer")
+        return "sent"
+
+    client = app.test_client()
+    assert client.post("/transfer", headers={"Origin": VENUS}).status_code == 403
+    allowed = client.post("/transfer", headers={"Origin": EARTH})
+    assert allowed.headers["Access-Control-Allow-Origin"] == EARTH
+    assert ran == ["transfer"]

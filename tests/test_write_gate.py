@@ -397,10 +397,12 @@ def test_cookie_on_a_handshake_needs_supports_credentials() -> None:
     assert "supports_credentials" in response.get_data(as_text=True)
 
 
-def test_upgrade_to_websocket_on_a_plain_get_route_is_gated_as_a_handshake() -> None:
+def test_handshake_to_a_plain_get_route_never_reaches_its_view() -> None:
     app = gated_app()
-    response = app.test_client().get("/oxygen", headers={"Upgrade": "websocket", "Origin": VENUS})
-    assert response.status_code == 403
+    response = app.test_client().get(
+        "/oxygen", headers={"Upgrade": "websocket", "Connection": "Upgrade", "Origin": VENUS}
+    )
+    assert response.status_code == 400  # Werkzeug: not a websocket route
     assert calls(app) == []
 
 
@@ -498,3 +500,67 @@ def test_fetch_reports_a_simple_post_from_a_refused_origin_as_refused_before_the
     )
     allowed.assert_allowed()
     assert calls(app) == ["oxygen"]
+
+
+# Credentials the browser attached, and requests that only look like handshakes.
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({"Authorization": "Bearer t0ken", "Sec-Fetch-Mode": "cors"}, False),
+        ({"Authorization": "Bearer t0ken"}, False),  # no Fetch metadata: Bearer is the page's
+        ({"Authorization": "Basic eDp5", "Sec-Fetch-Mode": "cors"}, False),  # preflighted
+        ({"Authorization": "Basic eDp5", "Sec-Fetch-Mode": "navigate"}, True),  # a form
+        ({"Authorization": "Bearer t0ken", "Sec-Fetch-Mode": "no-cors"}, True),
+        ({"Authorization": "Negotiate abc"}, True),
+    ],
+    ids=["bearer cors", "bearer no metadata", "basic cors", "basic form", "no-cors", "negotiate"],
+)
+def test_authorization_counts_as_credentials_only_where_the_browser_attached_it(
+    headers: dict[str, str], refused: bool
+) -> None:
+    """A bearer token on a FormData or empty POST was added by the page after its preflight."""
+    app = gated_app()
+    response = app.test_client().post(
+        "/oxygen", data={"o2": "21"}, headers={"Origin": EARTH, **headers}
+    )
+    assert (response.status_code == 403) is refused
+    if refused:
+        assert "supports_credentials" in response.get_data(as_text=True)
+
+
+def test_get_with_another_upgrade_is_a_safe_request_not_a_handshake() -> None:
+    app = gated_app(protect_all_routes=True)
+    response = app.test_client().get(
+        "/oxygen",
+        headers={"Origin": VENUS, "Upgrade": "h2c", "Connection": "Upgrade, HTTP2-Settings"},
+    )
+    assert response.status_code == 200
+
+
+def test_post_claiming_a_handshake_is_checked_as_a_post() -> None:
+    app = Flask("mars")
+    CrossOrigin(app)
+
+    ran: list[str] = []
+
+    @app.route("/reads", methods=["GET", "POST"])
+    @cross_origin(origins=EARTH, methods=["GET"])
+    def reads() -> str:
+        ran.append("reads")
+        return "ran"
+
+    # With Connection: upgrade, Werkzeug's routing refuses it (400); without, the gate does.
+    for connection, status in (("Upgrade", 400), ("keep-alive", 403)):
+        response = app.test_client().post(
+            "/reads", headers={"Origin": EARTH, "Upgrade": "websocket", "Connection": connection}
+        )
+        assert response.status_code == status
+    assert ran == []
+
+
+@pytest.mark.parametrize("site", ["Cross-Site", "cross-site, cross-site", "elsewhere"])
+def test_a_sec_fetch_site_no_browser_sends_is_another_origin(site: str) -> None:
+    app = gated_app()
+    assert post(app, "/oxygen", Sec_Fetch_Site=site).status_code == 403
