@@ -12,7 +12,6 @@ import ipaddress
 import logging
 import re
 import socket
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import CorsConfigError
+from ._errors import CorsConfigError, LogThrottle
 
 logger = logging.getLogger("flask_crossorigin")
 
@@ -618,20 +617,19 @@ def backtracking(regex: re.Pattern[str]) -> Backtracking | None:
 
 
 class CheckedCallable:
-    """A user's ``origins`` callable, with the state of its current failure streak.
+    """A user's ``origins`` callable, with the throttle of its failures' log lines.
 
     A check that raises, or returns something other than a bool, refuses the origin
-    with ``None`` (the failure is the check's, and may be transient) and is logged once
-    per streak of such failures; the streak ends when the check next returns a bool.
+    with ``None`` (the failure is the check's, and may be transient) and is logged:
+    the first failure, then at most one line a minute (:class:`LogThrottle`).
     """
 
-    __slots__ = ("_failing", "_lock", "call", "name")
+    __slots__ = ("_throttle", "call", "name")
 
     def __init__(self, call: OriginCheck) -> None:
         self.call = call
         self.name: str = getattr(call, "__qualname__", None) or repr(call)
-        self._failing: str | None = None
-        self._lock = threading.Lock()
+        self._throttle = LogThrottle()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CheckedCallable) and bool(self.call == other.call)
@@ -649,34 +647,30 @@ class CheckedCallable:
             self._fail(type(error).__name__, origin, raised=True)
             return None
         if verdict is True or verdict is False:
-            if self._failing is not None:
-                self._failing = None
             return verdict
         self._fail(f"returned {type(verdict).__name__}", origin, raised=False)
         return None
 
     def _fail(self, how: str, origin: str, *, raised: bool) -> None:
-        if self._failing == how:
+        quiet = self._throttle.allow()
+        if quiet is None:
             return
-        with self._lock:
-            if self._failing == how:
-                return
-            self._failing = how
         if raised:
             logger.exception(
-                "origins callable %s raised for origin %r; refusing (Cache-Control: "
-                "no-store) until it returns again; further failures are not logged",
+                "origins callable %s raised for origin %r; refused (Cache-Control: "
+                "no-store); logged at most once a minute%s",
                 self.name,
                 origin[:80],
+                LogThrottle.since(quiet),
             )
         else:
             logger.error(
                 "origins callable %s %s for origin %r, not a bool; the origin is refused "
-                "until it returns True or False (return a bool, e.g. bool(match)); "
-                "further such results are not logged",
+                "(return a bool, e.g. bool(match)); logged at most once a minute%s",
                 self.name,
                 how,
                 origin[:80],
+                LogThrottle.since(quiet),
             )
 
 

@@ -14,7 +14,7 @@ it; a user can count refusals in their metrics::
         metrics.increment("cors.refused", tags={"kind": kind, "option": refusal.option})
 
 An ``async def`` receiver works, run through ``app.ensure_sync`` as Flask runs its own
-signals' receivers. A receiver that raises is logged (once per failure streak) and
+signals' receivers. A receiver that raises is logged (at most once a minute) and
 never turns a refusal into a 500: a metrics outage must not take the API down.
 """
 
@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from blinker import Namespace
 from flask.logging import has_level_handler
 
+from ._errors import LogThrottle
 from ._http import TOKEN
 
 if TYPE_CHECKING:
@@ -88,8 +90,9 @@ def refusal_line(
     return line if enforced else f"{line} [report only: served]"
 
 
-#: The receivers failing now, so that each failure streak is logged once.
-_failing_receivers: set[int] = set()
+#: Each failing receiver's log throttle (a receiver that fails is logged at most once
+#: a minute), held as long as the receiver itself.
+_throttles: weakref.WeakKeyDictionary[Any, LogThrottle] = weakref.WeakKeyDictionary()
 
 
 def report_refusal(
@@ -130,12 +133,15 @@ def _send(app: Flask, **event: Any) -> None:
             else:
                 receiver(app, **event)
         except Exception:
-            if id(receiver) not in _failing_receivers:
-                _failing_receivers.add(id(receiver))
+            try:
+                throttle = _throttles.setdefault(receiver, LogThrottle())
+            except TypeError:  # not weakly referenceable: log every failure
+                throttle = LogThrottle(interval=0.0)
+            quiet = throttle.allow()
+            if quiet is not None:
                 logger.exception(
                     "cors_refused receiver %s raised; the refusal stands "
-                    "(logged once until it succeeds again)",
+                    "(logged at most once a minute%s)",
                     getattr(receiver, "__qualname__", repr(receiver)),
+                    LogThrottle.since(quiet),
                 )
-        else:
-            _failing_receivers.discard(id(receiver))

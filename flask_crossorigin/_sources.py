@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Request, request
 
-from ._errors import CorsConfigError
+from ._errors import CorsConfigError, LogThrottle
 from ._origins import (
     MAX_ORIGIN_LENGTH,
     SERIALIZED_ORIGIN,
@@ -166,7 +166,7 @@ class OriginSource(DynamicOrigins):
             self._gen = 0
         for slot in self._slots.values():
             slot.loading = None  # the thread that ran it does not exist in this process
-        self._key_failing = False
+        self._key_throttle = LogThrottle()
 
     def __copy__(self) -> OriginSource:
         return self
@@ -225,26 +225,27 @@ class OriginSource(DynamicOrigins):
         assert self.key is not None
         try:
             key = self.key(current)
+            hash(key)  # an unhashable key (a list) is the key function's failure, not a 500
         except Exception:
-            if not self._key_failing:
-                self._key_failing = True
+            quiet = self._key_throttle.allow()
+            if quiet is not None:
                 logger.exception(
-                    "OriginSource key function %s raised; the origin is refused until it "
-                    "works again (logged once until then)",
+                    "OriginSource key function %s failed; the origin is refused "
+                    "(logged at most once a minute%s)",
                     _name(self.key),
+                    LogThrottle.since(quiet),
                 )
             return None
         if key is None:
-            if not self._key_failing:
-                self._key_failing = True
+            quiet = self._key_throttle.allow()
+            if quiet is not None:
                 logger.error(
                     "OriginSource key function %s returned None; the origin is refused "
-                    "(logged once until it returns a key again)",
+                    "(logged at most once a minute%s)",
                     _name(self.key),
+                    LogThrottle.since(quiet),
                 )
             return None
-        if self._key_failing:
-            self._key_failing = False
         return key
 
     # Loading

@@ -571,10 +571,13 @@ def test_least_recently_used_key_is_dropped_beyond_max_keys() -> None:
 
 
 @pytest.mark.parametrize("key_result", [RuntimeError("no tenant"), None])
-def test_failing_key_function_refuses_and_logs_once_per_streak(
-    key_result: object, caplog: pytest.LogCaptureFixture
+def test_failing_key_function_refuses_and_logs_at_most_once_a_minute(
+    key_result: object, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A key function that raises or returns None refuses the origin, with one ERROR per streak."""
+    """A key function that raises or returns None refuses the origin, logged at most once a
+    minute, however its failures interleave with successes."""
+    now = [1000.0]
+    monkeypatch.setattr("flask_crossorigin._errors.time.monotonic", lambda: now[0])
     broken = True
 
     def key(request: Request) -> object:
@@ -594,7 +597,12 @@ def test_failing_key_function_refuses_and_logs_once_per_streak(
     assert preflight(app, "https://a.shop").status_code == 204
     broken = True
     assert preflight(app, "https://a.shop").status_code == 403
-    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 2
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+    now[0] += 61
+    assert preflight(app, "https://a.shop").status_code == 403
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    assert "(3 more since the last such line)" in errors[1]
 
 
 # Refresh

@@ -289,18 +289,25 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     ]
 
 
-def test_a_raising_callable_logs_its_traceback_once_per_failure_streak(
-    caplog: pytest.LogCaptureFixture,
+def test_a_raising_callable_logs_its_traceback_at_most_once_a_minute(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """200 failures in a row log one traceback; after a normal return, a failure logs again."""
+    """200 failures, interleaved with a tenant that works, log one traceback; a minute later
+    the next failure logs again, with the number left out."""
+    now = [1000.0]
+    monkeypatch.setattr("flask_crossorigin._errors.time.monotonic", lambda: now[0])
     tenants = Tenants()
+    tenants.known[EARTH] = True
     matcher = parse_origins(tenants)
     with caplog.at_level(logging.ERROR, logger="flask_crossorigin"):
-        results = {matcher.allows(f"https://t{i}.example") for i in range(200)}
+        results = set()
+        for i in range(200):
+            results.add(matcher.allows(f"https://t{i}.example"))
+            assert matcher.allows(EARTH) is True  # a success does not restart the log
         assert len(_errors(caplog)) == 1
-        tenants.known[EARTH] = True
-        assert matcher.allows(EARTH) is True  # the streak ends
+        now[0] += 61
         assert matcher.allows("https://gone.example") is None
+        assert "(199 more since the last such line)" in _errors(caplog)[1].getMessage()
     assert results == {None}
     records = _errors(caplog)
     assert len(records) == 2
