@@ -167,8 +167,10 @@ def exempt_writes(target: T) -> T:
 
 
 def is_exempt(view: object, blueprints: Mapping[str, Blueprint], endpoint: str | None) -> bool:
-    """Whether the view of ``endpoint``, or a blueprint it belongs to, is exempted."""
-    if getattr(view, EXEMPT_ATTR, False):
+    """Whether the view of ``endpoint`` (or its class), or a blueprint of it, is exempted."""
+    if getattr(view, EXEMPT_ATTR, False) or getattr(
+        getattr(view, "view_class", None), EXEMPT_ATTR, False
+    ):
         return True
     parts = (endpoint or "").split(".")[:-1]
     return any(

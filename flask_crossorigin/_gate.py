@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
+
+from werkzeug.sansio.utils import host_is_trusted
 
 from ._decorator import EXTENSION_KEY
 from ._http import ENV_ORIGIN
@@ -168,26 +171,35 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
     def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
         if origin is None:
             return True  # no page sent it: not a browser's cross-origin handshake
+        method = "GET"
         if environ is not None:
+            method = str(environ.get("REQUEST_METHOD", "GET"))  # Engine.IO polls with POST
             scheme = str(environ.get("wsgi.url_scheme", "http"))
-            host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-            if origin == own_origin(scheme, str(host)):
+            host = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
+            trusted = app.config.get("TRUSTED_HOSTS")
+            # Under DNS rebinding the Host is the attacker's: Flask refuses it, and so do we.
+            if trusted and not host_is_trusted(host, trusted):
+                untrusted = Refusal("the request's Host is not in TRUSTED_HOSTS", host, None)
+                report_refusal(app, None, None, Kind.WEBSOCKET, method, untrusted)
+                return False
+            if origin == own_origin(scheme, host):
                 return True
         state = app.extensions.get(EXTENSION_KEY)
         defaults = state.rules.defaults if state is not None else {}
-        if "origins" in defaults:
-            origins = defaults["origins"]
-            if origins.sources and environ is not None:
-                # A source's key function reads the request (its Host, say).
-                with app.request_context(environ):
-                    refusal = origin_refusal(origins, origin)
-            else:
-                refusal = origin_refusal(origins, origin)
+        if "origins" not in defaults:
+            refusal: Refusal | None = Refusal("the app level names no origins", origin, "origins")
+        elif defaults["origins"].is_static:
+            refusal = origin_refusal(defaults["origins"], origin)
         else:
-            refusal = Refusal("the app level names no origins", origin, "origins")
+            # A user's check or a source's key function may use the app or the request.
+            context: AbstractContextManager[object] = (
+                app.request_context(environ) if environ is not None else app.app_context()
+            )
+            with context:
+                refusal = origin_refusal(defaults["origins"], origin)
         if refusal is None:
             return True
-        report_refusal(app, None, None, Kind.WEBSOCKET, "GET", refusal)
+        report_refusal(app, None, None, Kind.WEBSOCKET, method, refusal)
         return False
 
     return allowed

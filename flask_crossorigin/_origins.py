@@ -715,6 +715,11 @@ class OriginMatcher:
         )
 
     @property
+    def is_static(self) -> bool:
+        """No user code decides: no callable, no source (so no Flask context is needed)."""
+        return not (self.checks or self.sources)
+
+    @property
     def allows_nothing(self) -> bool:
         """Whether no origin at all is allowed (``origins=[]``): the routes are closed."""
         return not (self.any_origin or self.exact or self._open_ended)

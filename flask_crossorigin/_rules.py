@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 
-from ._decorator import DECORATOR_ATTR, is_exempt, lost_decoration, view_options
+from ._decorator import DECORATOR_ATTR, EXEMPT_ATTR, is_exempt, lost_decoration, view_options
 from ._errors import CorsConfigError
 from ._options import (
     Layer,
@@ -64,15 +64,28 @@ _GATES = {True: Gate.ON, "report": Gate.REPORT, False: Gate.OFF}
 COVERAGE_KEYS = frozenset({"CORS_ORIGINS", "CORS_RESOURCES", "CORS_PROTECT_ALL_ROUTES"})
 
 
-def _items(value: object) -> object:
-    """A container's items, to see it changed in place (compared, never deep-copied)."""
+def _items(value: object, depth: int = 0) -> object:
+    """A container's items, nested ones frozen too (``CORS_RESOURCES["/api/*"]["origins"]``),
+    to see it changed in place. The leaves are kept as they are, compared, never copied."""
+    if depth > 4:
+        return value
     if isinstance(value, Mapping):
-        return tuple(value.items())
+        return tuple((key, _items(item, depth + 1)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
-        return tuple(value)
+        return tuple(_items(item, depth + 1) for item in value)
     if isinstance(value, (set, frozenset)):
         return frozenset(value)
-    return None
+    return value if depth else None
+
+
+def _same(now: object, read: object) -> bool:
+    """The value read, or an equal one (a config loaded again); never raises."""
+    if now is read:
+        return True
+    try:
+        return bool(now == read)
+    except Exception:
+        return False
 
 
 def config_snapshot(config: Mapping[str, object]) -> dict[str, tuple[object, object]]:
@@ -172,13 +185,21 @@ class RuleTable:
                 f"{getattr(view_class, '__name__', '?')} is applied per call, after the "
                 "preflight; write decorators = [cross_origin(...)] in the class instead"
             )
-        for name in getattr(view_class, "methods", None) or ():
+        class_methods: Iterable[str] = getattr(view_class, "methods", None) or ()
+        for name in class_methods:
             if view_options(getattr(view_class, name.lower(), None)) is not None:
                 raise CorsConfigError(
                     f"endpoint {endpoint!r}: @cross_origin on a method of "
                     f"{getattr(view_class, '__name__', '?')} would be ignored; "
                     "put it on the class: decorators = [cross_origin(...)]"
                 )
+        methods = [getattr(view_class, n.lower(), None) for n in class_methods]
+        if any(getattr(d, EXEMPT_ATTR, False) for d in [*method_decorators, *methods]):
+            raise CorsConfigError(
+                f"endpoint {endpoint!r}: exempt_writes on a method of "
+                f"{getattr(view_class, '__name__', '?')} would be ignored (the write gate "
+                "runs before any method); put @exempt_writes on the class itself"
+            )
         if lost_decoration(view, self.app.view_functions.values()):
             raise CorsConfigError(
                 f"endpoint {endpoint!r}: @cross_origin is written above @app.route, so the "
@@ -333,8 +354,8 @@ class RuleTable:
             for key in set(now) | set(read)
             if key not in now
             or key not in read
-            or now[key] is not read[key][0]
-            or _items(now[key]) != read[key][1]
+            or not _same(now[key], read[key][0])
+            or not _same(_items(now[key]), read[key][1])
         )
         if not late:
             return None

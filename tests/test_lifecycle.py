@@ -492,3 +492,22 @@ def test_view_given_to_a_rule_after_init_app_gets_its_policy_and_its_gate() -> N
     allowed = client.post("/transfer", headers={"Origin": EARTH})
     assert allowed.headers["Access-Control-Allow-Origin"] == EARTH
     assert ran == ["transfer"]
+
+
+def test_cors_key_set_again_to_an_equal_value_is_not_a_late_change() -> None:
+    """A config loaded twice (``CORS_ORIGINS = env.split(",")`` again) changes nothing."""
+    app = bare_app()
+    app.config["CORS_ORIGINS"] = [EARTH]
+    CrossOrigin(app)
+    app.add_url_rule("/x", "x", lambda: "x")
+    app.config["CORS_ORIGINS"] = [EARTH]
+    assert app.test_client().get("/x", headers={"Origin": EARTH}).status_code == 200
+
+
+def test_a_nested_cors_value_changed_in_place_after_init_app_is_caught() -> None:
+    app = bare_app()
+    app.config["CORS_RESOURCES"] = {"/api/*": {"origins": [EARTH]}}
+    CrossOrigin(app)
+    app.add_url_rule("/api/x", "x", lambda: "x")
+    app.config["CORS_RESOURCES"]["/api/*"]["origins"].append(VENUS)
+    assert app.test_client().get("/api/x").status_code == 500

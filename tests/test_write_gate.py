@@ -564,3 +564,62 @@ def test_post_claiming_a_handshake_is_checked_as_a_post() -> None:
 def test_a_sec_fetch_site_no_browser_sends_is_another_origin(site: str) -> None:
     app = gated_app()
     assert post(app, "/oxygen", Sec_Fetch_Site=site).status_code == 403
+
+
+def test_socketio_origins_refuses_a_host_outside_trusted_hosts_even_as_its_own_origin() -> None:
+    """DNS rebinding: Host and Origin are the attacker's name; Flask refuses it, and so do we."""
+    from flask_crossorigin import socketio_origins
+
+    app = Flask("mars")
+    app.config["TRUSTED_HOSTS"] = ["localhost", "127.0.0.1"]
+    CrossOrigin(app, origins=[EARTH])
+    allowed = socketio_origins(app)
+    rebound = {"wsgi.url_scheme": "http", "HTTP_HOST": "attacker.example:5000"}
+    assert not allowed("http://attacker.example:5000", rebound)
+    assert allowed("http://localhost:5000", {**rebound, "HTTP_HOST": "localhost:5000"})
+
+
+def test_socketio_origins_runs_an_origins_callable_inside_the_app_context() -> None:
+    from flask import current_app
+
+    from flask_crossorigin import socketio_origins
+
+    app = Flask("mars")
+    app.config["TENANTS"] = [EARTH]
+    CrossOrigin(app, origins=lambda origin: origin in current_app.config["TENANTS"])
+    allowed = socketio_origins(app)
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "mars.test", "REQUEST_METHOD": "GET"}
+    assert allowed(EARTH, environ)
+    assert allowed(EARTH)
+    assert not allowed(VENUS, environ)
+
+
+def test_exempt_class_based_view_takes_cross_origin_writes() -> None:
+    from flask.views import MethodView
+
+    app = Flask("mars")
+    CrossOrigin(app, protect_all_routes=True)
+
+    @exempt_writes
+    class Callback(MethodView):
+        def post(self) -> str:
+            return "thanks"
+
+    app.add_url_rule("/callback", view_func=Callback.as_view("callback"))
+    response = app.test_client().post("/callback", headers={"Origin": "https://idp.example"})
+    assert response.status_code == 200
+
+
+def test_exempt_writes_on_a_method_is_an_error_saying_to_put_it_on_the_class() -> None:
+    from flask.views import MethodView
+
+    app = Flask("mars")
+
+    class Callback(MethodView):
+        @exempt_writes
+        def post(self) -> str:
+            return "thanks"
+
+    app.add_url_rule("/callback", view_func=Callback.as_view("callback"))
+    with pytest.raises(Exception, match="put @exempt_writes on the class itself"):
+        CrossOrigin(app, protect_all_routes=True)
