@@ -541,7 +541,7 @@ def test_sockets_sample_gives_socketio_the_policys_origins_and_its_own(
 
     module = sample("writes_sockets")
     refused: list[Any] = []
-    environ = EnvironBuilder("/socket.io/", headers={"Origin": origin}).get_environ()
+    environ = EnvironBuilder("/socket.io/", headers=[("Origin", origin)]).get_environ()
     with cors_refused.connected_to(lambda sender, **sent: refused.append(sent), module.app):
         assert socketio_origins(module.app)(origin, environ) is allowed
     assert len(refused) == (0 if allowed else 1)
