@@ -595,6 +595,9 @@ class Firefox(Engine):
         finally:
             with contextlib.suppress(Exception):
                 self.socket.close()
+            # Once Firefox has sent its close frame, close() returns without closing the
+            # socket; shutdown() closes it in every state.
+            self.socket.shutdown()
             _stop_group(self.process)
             self.reader.join(timeout=5)
 
