@@ -64,4 +64,3 @@ def preflight(client: Any) -> Callable[..., Any]:
         return client.options(path, headers=preflight_headers(origin, method, **kw))
 
     return send
-

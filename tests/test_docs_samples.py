@@ -699,6 +699,8 @@ def test_every_option_of_the_typed_options_is_on_the_api_page() -> None:
     assert set(CorsOptions.__annotations__) < set(AppOptions.__annotations__)
 
 
+# A whole Sphinx build, about 4 s: the unit subset leaves it to the full suite.
+@pytest.mark.slow
 def test_built_api_page_documents_every_public_name_and_option(tmp_path: Path) -> None:
     """The HTML that Sphinx builds has an entry, with its anchor, for each name of the two
     ``__all__`` lists and for each option."""

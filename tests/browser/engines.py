@@ -596,8 +596,10 @@ class Firefox(Engine):
             with contextlib.suppress(Exception):
                 self.socket.close()
             # Once Firefox has sent its close frame, close() returns without closing the
-            # socket; shutdown() closes it in every state.
-            self.socket.shutdown()
+            # socket: close the socket itself, in every state.
+            raw = self.socket.sock
+            if raw is not None:
+                raw.close()
             _stop_group(self.process)
             self.reader.join(timeout=5)
 
