@@ -64,21 +64,3 @@ def preflight(client: Any) -> Callable[..., Any]:
         return client.options(path, headers=preflight_headers(origin, method, **kw))
 
     return send
-
-
-#: The one warning the browser tests let pass: a client socket to the WebDriver's loopback
-#: port, left open by the driver client outside our code, collected during a later test
-#: (seen with WebKitWebDriver on a loaded machine). Every other warning stays an error.
-WEBDRIVER_SOCKET = [
-    r"ignore:Exception ignored in. <socket\.socket .*raddr=\('127\.0\.0\.1':"
-    "pytest.PytestUnraisableExceptionWarning",
-    r"ignore:unclosed <socket\.socket .*raddr=\('127\.0\.0\.1':ResourceWarning",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Let browser tests pass only the WebDriver socket warning above."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            for spec in WEBDRIVER_SOCKET:
-                item.add_marker(pytest.mark.filterwarnings(spec))

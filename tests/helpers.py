@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from flask import Flask
@@ -20,6 +20,9 @@ MARS = "https://mars.com"
 LOCALHOST = "http://localhost:3000"
 #: An attacker's page.
 EVIL = "https://evil.com"
+
+#: The engines whose behaviour :func:`flask_crossorigin.testing.fetch` models.
+ModelEngine = Literal["chromium", "firefox", "safari"]
 
 
 def bare_app() -> Flask:

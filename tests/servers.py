@@ -27,7 +27,7 @@ from typing import IO, Any
 import pytest
 from flask import Flask, Response, request
 
-from flask_crossorigin import CrossOrigin, OriginSource, cross_origin
+from flask_crossorigin import AppOptions, CorsOptions, CrossOrigin, OriginSource, cross_origin
 
 from .helpers import EARTH
 
@@ -77,7 +77,7 @@ def create_app(kind: str) -> Flask:
         return response
 
     CrossOrigin(app)
-    listed = {"origins": [EARTH, MARS]}
+    listed: CorsOptions = {"origins": [EARTH, MARS]}
 
     @app.route("/listed", methods=["GET", "PUT", "DELETE"])
     @cross_origin(**listed)
@@ -176,7 +176,8 @@ def create_late_routes_app(ran_path: str, late_routes: int = 0, unused_resources
         return "early"
 
     unused = {f"/unused-{number}/*": {"origins": [MARS]} for number in range(unused_resources)}
-    CrossOrigin(app, **({"resources": unused} if unused else {}))
+    options: AppOptions = {"resources": unused} if unused else {}
+    CrossOrigin(app, **options)
 
     def late_view(number: int) -> Callable[[], str]:
         def late() -> str:
@@ -219,11 +220,12 @@ def create_websocket_app(ran_path: str) -> Flask:
     CrossOrigin(app, origins=[EARTH])
     sock = Sock(app)
 
-    @sock.route("/echo")
     def echo(ws: Any) -> None:
         with open(ran_path, "a") as ran:
             ran.write(f"{request.headers.get('Origin')}\n")
         ws.send(ws.receive(timeout=5))
+
+    sock.route("/echo")(echo)
 
     @app.route("/plain")
     def plain() -> str:

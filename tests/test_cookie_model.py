@@ -20,6 +20,8 @@ from flask_crossorigin._cookies import FLASK_PARTITIONS, same_site
 from flask_crossorigin.testing import FetchResult, fetch
 from flask_crossorigin.testing._cookies import parse_set_cookie
 
+from .helpers import ModelEngine
+
 PAGE = "http://localhost:5173"
 CROSS = "http://127.0.0.1:5000"
 SAME = "http://localhost:5000"
@@ -52,7 +54,7 @@ def login_app(**config: Any) -> Flask:
     return app
 
 
-def login(app: Flask, api: str, engine: str) -> FetchResult:
+def login(app: Flask, api: str, engine: ModelEngine) -> FetchResult:
     return fetch(
         app,
         "/login",
@@ -60,12 +62,12 @@ def login(app: Flask, api: str, engine: str) -> FetchResult:
         origin=PAGE,
         credentials="include",
         browser=engine,
-        base_url=api,  # type: ignore[arg-type]
+        base_url=api,
     )
 
 
 # (config, API, engine) -> travels; CORS-FACTS-cookies.md 8.2 and 8.3.
-TABLE = [
+TABLE: list[tuple[dict[str, Any], str, ModelEngine, bool]] = [
     ({}, CROSS, "chromium", False),
     ({}, CROSS, "firefox", True),
     ({}, CROSS, "safari", False),
@@ -89,7 +91,7 @@ TABLE = [
 
 @pytest.mark.parametrize(("config", "api", "engine", "travels"), TABLE)
 def test_session_cookie_verdict_follows_the_measured_rules(
-    config: dict[str, Any], api: str, engine: str, travels: bool
+    config: dict[str, Any], api: str, engine: ModelEngine, travels: bool
 ) -> None:
     """The session cookie set on a credentialed login travels exactly where the engine sends it."""
     skip_unless_flask_partitions(config)
@@ -101,7 +103,7 @@ def test_session_cookie_verdict_follows_the_measured_rules(
 
 @pytest.mark.parametrize(("config", "api", "engine", "travels"), [r for r in TABLE if not r[3]])
 def test_cookie_fix_is_correct_when_applied(
-    config: dict[str, Any], api: str, engine: str, travels: bool
+    config: dict[str, Any], api: str, engine: ModelEngine, travels: bool
 ) -> None:
     """Applying the SESSION_COOKIE_* keys of a note makes the cookie travel (else: one site)."""
     note = login(login_app(**config), api, engine).cookies[0]

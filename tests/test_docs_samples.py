@@ -541,7 +541,7 @@ def test_sockets_sample_gives_socketio_the_policys_origins_and_its_own(
 
     module = sample("writes_sockets")
     refused: list[Any] = []
-    environ = EnvironBuilder("/socket.io/", headers={"Origin": origin}).get_environ()
+    environ = EnvironBuilder("/socket.io/", headers=[("Origin", origin)]).get_environ()
     with cors_refused.connected_to(lambda sender, **sent: refused.append(sent), module.app):
         assert socketio_origins(module.app)(origin, environ) is allowed
     assert len(refused) == (0 if allowed else 1)
@@ -699,6 +699,8 @@ def test_every_option_of_the_typed_options_is_on_the_api_page() -> None:
     assert set(CorsOptions.__annotations__) < set(AppOptions.__annotations__)
 
 
+# A whole Sphinx build, about 4 s: the unit subset leaves it to the full suite.
+@pytest.mark.slow
 def test_built_api_page_documents_every_public_name_and_option(tmp_path: Path) -> None:
     """The HTML that Sphinx builds has an entry, with its anchor, for each name of the two
     ``__all__`` lists and for each option."""

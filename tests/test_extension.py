@@ -17,15 +17,21 @@ from flask_crossorigin._policy import Policy
 from .helpers import EARTH, MARS
 
 
-def create_app(cors: CrossOrigin, origins: str) -> Flask:
+def decorated_app(**config: Any) -> Flask:
+    """An app, not yet given to the extension, whose one view ``/x`` has ``@cross_origin()``."""
     app = Flask(__name__)
-    app.config["CORS_ORIGINS"] = origins
+    app.config.update(config)
 
     @app.get("/x")
     @cross_origin()
     def x() -> str:
         return "ok"
 
+    return app
+
+
+def create_app(cors: CrossOrigin, origins: str) -> Flask:
+    app = decorated_app(CORS_ORIGINS=origins)
     cors.init_app(app)
     return app
 
@@ -63,13 +69,7 @@ def test_init_app_called_many_times_leaves_one_pair_of_hooks_reading_the_new_sta
 
 
 def test_decorated_view_on_app_without_extension_fails_loudly_at_first_request() -> None:
-    app = Flask(__name__)
-    app.config["PROPAGATE_EXCEPTIONS"] = True
-
-    @app.get("/x")
-    @cross_origin()
-    def x() -> str:
-        return "ok"
+    app = decorated_app(PROPAGATE_EXCEPTIONS=True)
 
     with pytest.raises(RuntimeError, match=r"call CrossOrigin\(app\)"):
         app.test_client().get("/x")

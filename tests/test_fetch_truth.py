@@ -16,6 +16,7 @@ from click.testing import Result
 from flask import Flask, Response, redirect, request
 from werkzeug.exceptions import Forbidden
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response as BaseResponse
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin
 from flask_crossorigin._cli import cors_cli
@@ -199,7 +200,7 @@ def host_app() -> Flask:
         return {"o2": 21}
 
     @app.get("/archive", host="api.mars.test")
-    def archive() -> Response:
+    def archive() -> BaseResponse:
         return redirect("https://data.mars.test/archive")
 
     @app.get("/archive", host="data.mars.test")

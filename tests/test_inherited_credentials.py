@@ -7,6 +7,7 @@ the origins; both fixes work when applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from flask import Blueprint, Flask
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 from flask_crossorigin.testing import assert_cors_policy, fetch
 
-EARTH = "https://earth.com"
+from .helpers import EARTH
 
 #: Where the app level says supports_credentials=True, and how the error names it.
 APP_LEVEL = {
@@ -51,7 +52,9 @@ def create_app(app_level: str, route_level: str, route_options: dict[str, Any]) 
         options["resources"] = {"/public/*": route_options, "/account": {}}
     cors = CrossOrigin(**options)
     public = Blueprint("public", __name__)
-    decorate = cross_origin(**route_options) if route_level == "decorator" else (lambda f: f)
+    decorate: Callable[[Callable[[], dict[str, int]]], Callable[[], dict[str, int]]] = (
+        cross_origin(**route_options) if route_level == "decorator" else lambda view: view
+    )
 
     @public.get("/public/weather")
     @decorate

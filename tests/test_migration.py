@@ -18,7 +18,7 @@ from flask import Blueprint, Flask
 
 from flask_crossorigin import CorsConfigError, CrossOrigin, cross_origin
 
-from .helpers import LOCALHOST, bare_app
+from .helpers import LOCALHOST, bare_app, records
 
 View = Callable[[], str]
 
@@ -104,14 +104,6 @@ def fetch(
     return _reads(response, origin, credentials)
 
 
-def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "flask_crossorigin" and r.levelno == logging.WARNING
-    ]
-
-
 # 1. The README's first snippet.
 
 
@@ -129,7 +121,7 @@ def test_cors_app_opens_nothing_and_warns_until_origins_are_named(
     CrossOrigin(port)
     assert not fetch(port, "/api/items", method="PUT", headers=JSON)
     assert not fetch(port, "/admin", origin=EVIL)
-    (warning,) = warnings(caplog)
+    (warning,) = records(caplog)
     assert "origins" in warning
 
     fixed = new_app()
@@ -196,7 +188,7 @@ def test_cors_supports_credentials_without_origins_opens_nothing_warning_of_orig
     CrossOrigin(port, supports_credentials=True)
     assert not fetch(port, "/api/items", method="PUT", headers=JSON, credentials=True)
     assert not fetch(port, "/api/items", origin=EVIL, credentials=True)
-    (warning,) = warnings(caplog)
+    (warning,) = records(caplog)
     assert "origins" in warning
 
     fixed = new_app()

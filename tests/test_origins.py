@@ -23,6 +23,7 @@ from .helpers import (
     bare_app,
     make_app,
     preflight_headers,
+    records,
 )
 
 
@@ -137,14 +138,6 @@ def test_pattern_over_a_whole_top_level_domain_logs_a_warning(
 # origins=[]: covered and closed.
 
 
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "flask_crossorigin" and r.levelno == logging.WARNING
-    ]
-
-
 @pytest.mark.parametrize("empty", [[], (), set(), frozenset(), iter(())])
 def test_any_empty_origins_is_accepted_and_allows_nothing(empty: object) -> None:
     """``origins=[]`` (any empty iterable) parses to a matcher that allows no origin."""
@@ -172,7 +165,7 @@ def test_empty_app_level_origins_start_cover_every_route_and_warn_once(
     app.add_url_rule("/items", "items", lambda: "items", methods=["GET", "PUT"])
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         configure(app)
-    (warning,) = _warnings(caplog)
+    (warning,) = records(caplog)
     assert "covers every route and allows no origin" in warning
     assert "CORS_ORIGINS=['https://app.example.com']" in warning
     client = app.test_client()
@@ -194,7 +187,7 @@ def test_empty_origins_on_a_decorator_closes_that_route_under_a_broad_policy_wit
     app.add_url_rule("/closed", "closed", cross_origin(origins=[])(lambda: "closed"))
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         CrossOrigin(app, origins="*")
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
     client = app.test_client()
     assert client.get("/open", headers={"Origin": EARTH}).headers["Access-Control-Allow-Origin"]
     closed = client.get("/closed", headers={"Origin": EARTH})
@@ -211,7 +204,7 @@ def test_empty_origins_on_a_resources_entry_closes_its_routes_without_warning(
     app.add_url_rule("/api/admin", "admin", lambda: "admin")
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         CrossOrigin(app, resources={"/api/admin": {"origins": []}, "/api/*": {"origins": [EARTH]}})
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
     client = app.test_client()
     assert (
         client.get("/api/items", headers={"Origin": EARTH}).headers["Access-Control-Allow-Origin"]
@@ -252,7 +245,7 @@ def test_star_beside_other_origins_means_star_and_warns_naming_the_redundant_one
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         matcher = parse_origins(["*", EARTH, "https://*.mars.com"])
     assert matcher.any_origin
-    (warning,) = _warnings(caplog)
+    (warning,) = records(caplog)
     assert "'https://earth.com'" in warning
     assert "'https://*.mars.com'" in warning
     assert "redundant" in warning
@@ -385,7 +378,7 @@ def test_a_pattern_that_can_backtrack_exponentially_is_warned_about_at_start_up(
     """Nested quantifiers or a repeated alternation get a start-up WARNING naming the pattern."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         make_app(origins=pattern)
-    (warning,) = _warnings(caplog)
+    (warning,) = records(caplog)
     assert "exponential time" in warning
     assert repr(pattern.pattern) in warning
 
@@ -406,7 +399,7 @@ def test_a_pattern_whose_repeats_split_one_way_only_is_not_warned_about(
     """A repeat whose body ends with a character it cannot repeat, or a bounded one, is fine."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins(re.compile(pattern))
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
 
 
 @pytest.mark.parametrize("host_length", [20, 24, 40, 200, 400])
@@ -455,7 +448,7 @@ def test_pattern_over_a_public_suffix_logs_the_top_level_domain_warning(
         monkeypatch.setattr(origins_module, "_public_suffix_check", lambda domain: False)
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins(pattern)
-    (warning,) = _warnings(caplog)
+    (warning,) = records(caplog)
     assert "every site under the public suffix" in warning
 
 
@@ -465,12 +458,12 @@ def test_the_registrable_domain_the_public_suffix_warning_suggests_is_not_warned
     """The suggested ``https://*.earth.co.uk``, pasted, warns of nothing and allows subdomains."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins("https://*.co.uk")
-    suggested = re.search(r"e\.g\. '([^']+)'", _warnings(caplog)[0])
+    suggested = re.search(r"e\.g\. '([^']+)'", records(caplog)[0])
     assert suggested is not None
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         matcher = parse_origins(suggested[1])
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
     assert matcher.allows("https://shop.earth.co.uk") is True
     assert matcher.allows("https://shop.evil.co.uk") is False
 
@@ -482,7 +475,7 @@ def test_pattern_under_a_registrable_domain_or_localhost_is_not_warned_about(
     """A company's own domain and ``localhost`` are not public suffixes."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins(pattern)
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
 
 
 def test_with_publicsuffixlist_installed_every_listed_suffix_is_warned_about(
@@ -493,7 +486,7 @@ def test_with_publicsuffixlist_installed_every_listed_suffix_is_warned_about(
     assert "gov.pl" not in origins_module.COMMON_PUBLIC_SUFFIXES
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         parse_origins("https://*.gov.pl")
-    (warning,) = _warnings(caplog)
+    (warning,) = records(caplog)
     assert "public suffix 'gov.pl'" in warning
 
 
@@ -519,7 +512,7 @@ def test_the_origin_the_empty_app_level_warning_suggests_opens_the_app_when_past
     """The warning's ``CORS_ORIGINS=[...]``, pasted into the config, opens every route to it."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         make_app(origins=[])
-    found = re.search(r"CORS_ORIGINS=(\[[^\]]+\])", _warnings(caplog)[0])
+    found = re.search(r"CORS_ORIGINS=(\[[^\]]+\])", records(caplog)[0])
     assert found is not None
     app = Flask("mars")
     app.config["CORS_ORIGINS"] = ast.literal_eval(found[1])
@@ -536,7 +529,7 @@ def test_the_rewrite_the_backtracking_warning_suggests_allows_long_subdomains_un
     """``([a-z0-9-]+\\.)*`` for ``([a-z0-9-]+\\.?)+``: no warning, no bound, the same origins."""
     with caplog.at_level(logging.WARNING, logger="flask_crossorigin"):
         matcher = parse_origins(re.compile(r"https://([a-z0-9-]+\.)+earth\.com"))
-    assert _warnings(caplog) == []
+    assert records(caplog) == []
     assert matcher.allows("https://staging.tenant-one.eu.earth.com") is True
     started = time.perf_counter()
     assert matcher.allows("https://" + "a" * 200 + ".earth.co") is False

@@ -66,14 +66,6 @@ def refusals(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
-def info_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "flask_crossorigin" and r.levelno == logging.INFO
-    ]
-
-
 def preflight(client: FlaskClient, path: str, origin: str, method: str, **headers: str) -> int:
     environ = {"HTTP_ORIGIN": origin, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": method}
     environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
@@ -134,7 +126,7 @@ def test_refused_preflight_logs_one_line_naming_endpoint_rule_and_value(
     status = preflight(client, "/oxygen-data", case.origin, case.method, **case.headers)
 
     assert status == 403
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert line.startswith("CORS preflight refused for endpoint 'oxygen_data': ")
     assert case.rule in line
     assert repr(case.value) in line
@@ -146,7 +138,7 @@ def test_preflight_redirected_by_trailing_slash_logs_one_line(
     client: FlaskClient, refusals: pytest.LogCaptureFixture
 ) -> None:
     assert preflight(client, "/crater", VENUS, "GET") == 403
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert "endpoint 'crater'" in line
     assert repr(VENUS) in line
 
@@ -166,7 +158,7 @@ def test_actual_request_from_refused_origin_logs_one_line(
     response = client.open(path, method=method, headers={"Origin": VENUS})
 
     assert response.status_code == status  # a cross-origin write is refused before the view
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert line.startswith(f"CORS {words} refused for endpoint ")
     assert f"origin is not allowed: {VENUS!r} (option origins)" in line
 
@@ -177,7 +169,7 @@ def test_redirect_answering_a_refused_origin_logs_one_line(
     response = client.get("/crater", headers={"Origin": VENUS})
 
     assert response.status_code == 308
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert "endpoint 'crater'" in line
 
 
@@ -187,7 +179,7 @@ def test_raising_origin_check_logs_one_refusal_besides_its_error(
     response = client.get("/flaky", headers={"Origin": VENUS})
 
     assert response.status_code == 200
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert repr(VENUS) in line
     errors = [r for r in refusals.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
@@ -220,7 +212,7 @@ def test_no_line_for_requests_that_are_not_refused(
     assert callable(send)
     send(client)
 
-    assert info_lines(refusals) == []
+    assert records(refusals, logging.INFO) == []
 
 
 @pytest.mark.parametrize("kind", ["preflight", "actual"])
@@ -233,7 +225,7 @@ def test_ten_kilobyte_origin_is_cut_short(
     else:
         client.post("/oxygen-data", environ_overrides={"HTTP_ORIGIN": origin})
 
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert len(line) < 250
     assert "https://aaaa" in line
     assert "..." in line
@@ -263,7 +255,7 @@ def test_cr_lf_in_a_value_cannot_start_a_new_log_line(
     assert callable(send)
     send(client)
 
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert "\r" not in line
     assert "\n" not in line
     assert "\\r\\n" in line or "\\n" in line
@@ -276,7 +268,7 @@ def test_method_of_an_actual_request_is_logged_only_when_it_is_a_short_token(
 ) -> None:
     client.open("/oxygen-data", method=method, environ_overrides={"HTTP_ORIGIN": VENUS})
 
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert line.startswith("CORS request refused for endpoint 'oxygen_data': origin is not")
     assert not any(ch in line for ch in "\r\n\x1b")
     assert "AAAA" not in line
@@ -296,7 +288,7 @@ def test_long_method_refused_by_the_methods_option_is_cut_short_in_the_log(
 
     response = app.test_client().open("/odd", method=method, headers={"Origin": EARTH})
     assert response.status_code == 403  # a cross-origin write the policy does not allow
-    (line,) = info_lines(refusals)
+    (line,) = records(refusals, logging.INFO)
     assert line.startswith("CORS write refused for endpoint 'odd': method is not allowed: 'AAA")
     assert "A" * 100 not in line
 

@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 
 from flask_crossorigin import CrossOrigin, cors_refused, socketio_origins
 
-from .servers import EARTH, MARS, gunicorn
+from .helpers import EARTH
+from .servers import MARS, gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -120,14 +121,15 @@ def create_socketio_app() -> tuple[Flask, Any, list[str | None], list[dict[str, 
     refusals: list[dict[str, Any]] = []
     lock = threading.Lock()
 
-    @socketio.on("connect")
     def connect() -> None:
         with lock:
             connected.append(request.headers.get("Origin"))
 
-    @socketio.on("echo")
     def echo(data: str) -> str:
         return data
+
+    socketio.on_event("connect", connect)
+    socketio.on_event("echo", echo)
 
     @cors_refused.connect_via(app)
     def keep(sender: Flask, **sent: Any) -> None:
@@ -165,9 +167,10 @@ def socketio_over_websocket(port: int, origin: str) -> str:
     connection = handshake(engineio_url(port), origin)
     try:
         opened = connection.recv()
-        assert opened.startswith("0{"), opened
+        assert isinstance(opened, str) and opened.startswith("0{"), opened
         connection.send("40")
-        reply: str = connection.recv()
+        reply = connection.recv()
+        assert isinstance(reply, str), reply
         return reply
     finally:
         connection.close()

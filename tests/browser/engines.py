@@ -595,6 +595,11 @@ class Firefox(Engine):
         finally:
             with contextlib.suppress(Exception):
                 self.socket.close()
+            # Once Firefox has sent its close frame, close() returns without closing the
+            # socket: close the socket itself, in every state.
+            raw = self.socket.sock
+            if raw is not None:
+                raw.close()
             _stop_group(self.process)
             self.reader.join(timeout=5)
 

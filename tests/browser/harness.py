@@ -72,7 +72,8 @@ class Recorder:
             exchange.response_headers = Headers(headers)
             return start_response(status, headers, exc_info)
 
-        return self.app(environ, recording_start_response)
+        answer: Iterable[bytes] = self.app(environ, recording_start_response)
+        return answer
 
     def seen(self, token: str) -> list[Exchange]:
         return [exchange for exchange in self.exchanges if exchange.token == token]

@@ -22,13 +22,18 @@ from flask_crossorigin import CrossOrigin
 from flask_crossorigin._cookies import FLASK_PARTITIONS
 from flask_crossorigin.testing import fetch as model_fetch
 
+from ..helpers import ModelEngine
 from .engines import Engine
 from .harness import Pages
 
 pytestmark = pytest.mark.browser
 
 #: The browser fixture's engine names, and the engine the model calls each.
-MODEL_ENGINE = {"chromium": "chromium", "firefox": "firefox", "webkit": "safari"}
+MODEL_ENGINE: dict[str, ModelEngine] = {
+    "chromium": "chromium",
+    "firefox": "firefox",
+    "webkit": "safari",
+}
 
 
 def create_api(page: str, **session_config: Any) -> Flask:
@@ -89,7 +94,7 @@ def model_says_it_travels(app: Flask, page: str, api: str, engine: str) -> bool:
     return app.config["SESSION_COOKIE_NAME"] not in names
 
 
-CASES = {
+CASES: dict[str, tuple[str, dict[str, Any], dict[str, bool]]] = {
     # Page and API on one site (localhost, ports differ): Flask's defaults work everywhere.
     "same-site-defaults": (
         "same",

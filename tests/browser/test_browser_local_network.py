@@ -54,7 +54,7 @@ def public_page(
     page.add_url_rule("/", "blank", lambda: "<!doctype html><title>public</title>")
     page.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
     port = serve(page)
-    flags = (
+    flags: tuple[str, ...] = (
         f"--host-resolver-rules=MAP {PUBLIC_NAME} 127.0.0.1",
         f"--ip-address-space-overrides=127.0.0.1:{port}=public",
     )

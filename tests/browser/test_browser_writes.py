@@ -132,10 +132,11 @@ def create_api(pages: Pages) -> tuple[Flask, Counter[str], list[dict[str, Any]]]
         ran()
         return "stored"
 
-    @sock.route("/echo")
     def echo(ws: Any) -> None:
         ran()
         ws.send(ws.receive(timeout=ANSWERED_WITHIN))
+
+    sock.route("/echo")(echo)
 
     refusals: list[dict[str, Any]] = []
 
