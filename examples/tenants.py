@@ -4,7 +4,15 @@ Each tenant row names the origin its front end is served from. The API allows ex
 those origins, read through an ``OriginSource``: loaded once per worker, reloaded in
 the background every 30 s, and reloaded at once in the worker that adds a tenant.
 
-Run: python examples/tenants.py  (then POST /admin/tenants with {"origin": "https://shop.example"})
+Run it, then add a tenant and ask as its front end would::
+
+    python examples/tenants.py
+    curl -X POST http://127.0.0.1:5000/admin/tenants -H 'X-Admin-Token: change-me' \
+         -H 'Content-Type: application/json' \
+         -d '{"name": "shop", "origin": "https://shop.example"}'
+    curl -i http://127.0.0.1:5000/api/invoices -H 'Origin: https://shop.example'
+
+The table lives in the system's temporary directory (``TENANTS_DB`` names another file).
 """
 
 from __future__ import annotations
@@ -12,13 +20,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
 
 from flask import Flask, abort, request
 
 from flask_crossorigin import CrossOrigin, OriginSource
 
+DEFAULT_DATABASE = os.path.join(tempfile.gettempdir(), "flask_crossorigin_tenants.sqlite")
 
-def create_app(database: str = "tenants.sqlite") -> Flask:
+
+def create_app(database: str = os.environ.get("TENANTS_DB", DEFAULT_DATABASE)) -> Flask:
     app = Flask(__name__)
     app.config["ADMIN_TOKEN"] = os.environ.get("ADMIN_TOKEN", "change-me")
 
@@ -48,7 +59,10 @@ def create_app(database: str = "tenants.sqlite") -> Flask:
         if request.headers.get("X-Admin-Token") != app.config["ADMIN_TOKEN"]:
             abort(403)
         body = request.get_json(force=True)
-        name, origin = str(body["name"]), str(body["origin"])
+        if not isinstance(body, dict) or "origin" not in body:
+            abort(400, 'send {"name": "...", "origin": "https://..."}')
+        origin = str(body["origin"])
+        name = str(body.get("name") or origin)
         with connect() as db, db:
             db.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (name, origin))
         # This worker allows the new origin from its next request; the other workers

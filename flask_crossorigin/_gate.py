@@ -168,6 +168,8 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
     .. versionadded:: 0.2.0
     """
 
+    warned: list[bool] = []
+
     def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
         if origin is None:
             return True  # no page sent it: not a browser's cross-origin handshake
@@ -187,6 +189,14 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
         state = app.extensions.get(EXTENSION_KEY)
         defaults = state.rules.defaults if state is not None else {}
         if "origins" not in defaults:
+            if not warned:
+                warned.append(True)
+                logger.warning(
+                    "socketio_origins(app): the app level names no origins, so Socket.IO "
+                    "accepts only the app's own origin; name them at the app level, e.g. "
+                    "CrossOrigin(app, origins=[...], resources='/api/*') (resources narrows "
+                    "which routes they cover, not which origins Socket.IO accepts)"
+                )
             refusal: Refusal | None = Refusal("the app level names no origins", origin, "origins")
         elif defaults["origins"].is_static:
             refusal = origin_refusal(defaults["origins"], origin)

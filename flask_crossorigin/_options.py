@@ -394,6 +394,7 @@ WrittenBy: TypeAlias = Mapping[str, tuple[str, str]]
 
 def _public_fix(level: str, label: str) -> str:
     """Credentials off where ``origins='*'`` was written: pasteable at that place."""
+    label = label.removesuffix(" (its default)")
     if level == "blueprint":
         return "init_app(blueprint, origins='*', supports_credentials=False)"
     if level == "resources":

@@ -154,8 +154,11 @@ class RuleTable:
         merged: list[Layer] = [self.defaults]
         written_by = {name: ("app", label) for name, label in self.app_written.items()}
 
+        covering: list[tuple[str, str]] = []  # the lowest layer that covers the route
+
         def take(layer: Layer, level: str, label: str) -> None:
             merged.append(layer)
+            covering[:] = [(level, label)]
             for name in ("origins", "supports_credentials"):
                 if name in layer:
                     written_by[name] = (level, label)
@@ -209,6 +212,10 @@ class RuleTable:
         if decorator_options is not None:
             take(decorator_options, "decorator", f"@cross_origin on {endpoint!r}")
             source = "decorator"
+        if covering and "origins" not in written_by:
+            # Nobody wrote origins: the covering layer's default '*' is the one in force.
+            level, label = covering[0]
+            written_by["origins"] = (level, f"{label} (its default)")
         return None if source is None else (merge(*merged), source, written_by)
 
     def gate_of(self, rule: Rule, entry: Entry) -> Gate:

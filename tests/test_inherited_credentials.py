@@ -132,3 +132,23 @@ def test_credentials_written_on_the_route_over_app_wildcard_name_the_inherited_o
         "origins='*' inherited from CrossOrigin(..., origins='*'))" in message
     )
     assert "supports_credentials=False" not in message
+
+
+def test_bare_decorator_under_app_level_credentials_names_both_and_offers_credentials_off() -> None:
+    """flask-cors's CORS(app, supports_credentials=True) did not reach @cross_origin(); here it
+    does, so the error says where each half came from and how to keep the route public."""
+    app = Flask("mars")
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    CrossOrigin(app, resources={"/api/*": {"origins": [EARTH]}}, supports_credentials=True)
+
+    @app.get("/public/status")
+    @cross_origin()
+    def status() -> str:
+        return "ok"
+
+    with pytest.raises(CorsConfigError) as error:
+        app.test_client().get("/public/status")
+    message = str(error.value)
+    assert "inherited from CrossOrigin(..., supports_credentials=True)" in message
+    assert "origins='*' from @cross_origin on 'status' (its default)" in message
+    assert "@cross_origin(origins='*', supports_credentials=False)" in message

@@ -623,3 +623,31 @@ def test_exempt_writes_on_a_method_is_an_error_saying_to_put_it_on_the_class() -
     app.add_url_rule("/callback", view_func=Callback.as_view("callback"))
     with pytest.raises(Exception, match="put @exempt_writes on the class itself"):
         CrossOrigin(app, protect_all_routes=True)
+
+
+def test_socketio_origins_warns_once_when_the_app_level_names_no_origins(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Origins given only in resources entries do not reach Socket.IO: the log says how."""
+    from flask_crossorigin import socketio_origins
+
+    app = Flask("mars")
+    CrossOrigin(app, resources={"/api/*": {"origins": [EARTH]}})
+    allowed = socketio_origins(app)
+    for _ in range(3):
+        assert not allowed(EARTH, {"wsgi.url_scheme": "http", "HTTP_HOST": "mars.test"})
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "CrossOrigin(app, origins=[...], resources='/api/*')" in warning
+
+
+def test_fetch_advises_a_policy_or_an_exemption_for_a_write_to_a_route_without_policy() -> None:
+    from flask_crossorigin.testing import fetch
+
+    app = gated_app(protect_all_routes=True)
+    result = fetch(
+        app, "/plain", origin=EARTH, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    assert "refused by the server before the view" in result.transcript
+    assert "@cross_origin(origins=[...])" in result.transcript
+    assert "@exempt_writes" in result.transcript
+    assert calls(app) == []

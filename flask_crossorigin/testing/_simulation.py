@@ -130,6 +130,10 @@ def fix_for(option: str, value: str, request: FetchRequest, kind: str = "") -> s
         "supports_credentials": "set supports_credentials=True (with origins listed explicitly)",
         "expose_headers": f"add {value!r} to expose_headers",
         "allow_private_network": "set allow_private_network=True",
+        "protect_all_routes": (
+            "give the route a policy that allows the origin (@cross_origin(origins=[...])), "
+            "or exempt it with @exempt_writes below its route if other sites must post to it"
+        ),
     }
     return fixes.get(option, "see the message above; no single option decides it")
 
