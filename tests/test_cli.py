@@ -751,3 +751,24 @@ def test_routes_shows_no_cors_methods_note_on_a_plain_get_route(
     (row,) = [line for line in result.output.splitlines() if line.startswith("/items")]
     assert "(CORS:" not in row
     assert "HEAD" not in row
+
+
+def test_check_acts_out_a_healthy_route_when_another_route_is_broken() -> None:
+    """One broken route elsewhere is a note; the route asked about is judged."""
+    app = Flask(__name__)
+    CrossOrigin(app, supports_credentials=True)
+
+    @app.get("/ok")
+    @cross_origin(origins=[EARTH])
+    def ok() -> str:
+        return "ok"
+
+    @app.get("/broken")
+    @cross_origin()  # origins='*' with the app's credentials
+    def broken() -> str:
+        return "broken"
+
+    result = app.test_cli_runner().invoke(cors_cli, ["check", "/ok", "--origin", EARTH])
+    assert result.exit_code == 0, result.output
+    assert "Verdict: ALLOWED" in result.output
+    assert "note: CORS configuration error in this app" in result.output
