@@ -165,7 +165,7 @@ class Act:
 
     def next_step(self, title: str) -> None:
         self.step += 1
-        self.result.say(f"{self.step}. {title}")
+        self.result._say(f"{self.step}. {title}")
 
     def send(
         self, method: str, request: FetchRequest, sent: Sequence[tuple[str, str]], *, cookies: bool
@@ -173,7 +173,7 @@ class Act:
         client = self.credentialed if cookies else self.bare
         got, error = _send(client, method, request, sent)
         self.result.exchanges.append(got)
-        say = self.result.say
+        say = self.result._say
         say(f"   > {method} {request.url if request.server != self.api else request.path}")
         for name, value in sent:
             say(f"   > {name}: {value}")
@@ -194,7 +194,7 @@ class Act:
 
     def explain_preflight(self, request: FetchRequest, unsafe: dict[str, str]) -> bool:
         needed = request.method not in browser.SAFELISTED_METHODS or bool(unsafe)
-        say = self.result.say
+        say = self.result._say
         self.next_step(f"Preflight needed? {'yes' if needed else 'no'}")
         if request.method in browser.SAFELISTED_METHODS:
             say(f"   - method {request.method} is CORS-safelisted, so it needs none")
@@ -227,7 +227,7 @@ class Act:
         unsafe: Sequence[str],
     ) -> None:
         """The one change that makes the browser allow it, if one option decides."""
-        say = self.result.say
+        say = self.result._say
         refusal = got.refused[0].refusal if got.refused else None
         if self.result.config_error is not None:
             say("   option to change: none; fix the configuration error above")
@@ -274,7 +274,7 @@ class Act:
     def report_blocked(
         self, request: FetchRequest, blocked: browser.Blocked, got: Exchange, unsafe: Sequence[str]
     ) -> list[str]:
-        result, say = self.result, self.result.say
+        result, say = self.result, self.result._say
         say(f"   blocked: {browser.block_reason(result.engine, blocked, request.origin)}")
         for refused in got.refused:
             say(f"   server log: {refused}")
@@ -296,7 +296,7 @@ class Act:
 
     def report_refused_before_view(self, request: FetchRequest, got: Exchange) -> list[str]:
         """The write gate's 403: the server refused the write, and the view never ran."""
-        result, say = self.result, self.result.say
+        result, say = self.result, self.result._say
         gate = next(refused for refused in got.refused if refused.before_the_view)
         result.refused_before_view = True
         result.refusal = gate.refusal
@@ -320,7 +320,7 @@ class Act:
         self, request: FetchRequest, response: Response, expose: Sequence[str]
     ) -> bool:
         readable = True
-        say = self.result.say
+        say = self.result._say
         for name in expose:
             why = browser.why_hidden(name, response.headers, request.include_credentials)
             if why is None:
@@ -356,19 +356,19 @@ class Act:
         for cookie in cookies.values():
             note = judge(cookie, request.origin, self.api, self.result.engine)
             if note is None:
-                self.result.say(f"   cookie {cookie.name!r} ({cookie.source}): travels")
+                self.result._say(f"   cookie {cookie.name!r} ({cookie.source}): travels")
                 continue
             self.result.cookies.append(note)
-            self.result.say(
+            self.result._say(
                 f"   cookie {cookie.name!r} ({cookie.source}) does not travel: {note.reason}"
             )
-            self.result.say(f"   fix: {note.fix}")
+            self.result._say(f"   fix: {note.fix}")
 
     def run(self, expose: Sequence[str]) -> FetchResult:
         """Act out the fetch step by step, writing each into the result."""
         verdict = self.hops(expose)
         self.judge_cookies(self.result.request)
-        say = self.result.say
+        say = self.result._say
         say("")
         for line in verdict:
             say(line)
@@ -384,7 +384,7 @@ class Act:
     def hops(self, expose: Sequence[str]) -> list[str]:
         """Each request of the fetch, redirects followed; returns the verdict's lines."""
         request = self.result.request
-        result, say = self.result, self.result.say
+        result, say = self.result, self.result._say
         say(f"A page at {request.origin} calls {request.javascript()}")
         if request.path != self.asked:
             say(f"   (the browser resolves {self.asked} to {request.path} before sending it)")

@@ -1,7 +1,7 @@
 """What came back from acting out a ``fetch()``: the exchanges, the verdict, the transcript.
 
 :class:`FetchResult` is both the data a test asserts on and the step-by-step text
-``flask cors check`` prints. Every line goes through :meth:`FetchResult.say`, which
+``flask cors check`` prints. Every line goes through ``FetchResult._say``, which
 escapes control characters, so a path or header value cannot drive the terminal.
 """
 
@@ -61,17 +61,23 @@ class Refused:
 class Exchange:
     """One request the browser sent, the app's response, and the refusals it signalled."""
 
+    #: The method sent, as the browser spelled it.
     method: str
+    #: The path sent (dot segments resolved, as a browser resolves them).
     path: str
+    #: The request's headers, in the order sent (``Origin`` and the preflight's included).
     request_headers: tuple[tuple[str, str], ...]
     #: The app's answer (a test client's response, or the 500 a server sends on a crash).
     response: Response
+    #: The refusals the app signalled while answering it (``cors_refused``), each with
+    #: its ``kind``, ``endpoint``, ``refusal`` and ``enforced``.
     refused: tuple[Refused, ...]
     #: The error that escaped the app, so a server answered 500 instead, else None.
     server_error: str | None = None
 
     @property
     def is_preflight(self) -> bool:
+        """It is a CORS preflight: an ``OPTIONS`` with ``Access-Control-Request-Method``."""
         return self.method == "OPTIONS" and any(
             name == REQUEST_METHOD for name, _ in self.request_headers
         )
@@ -116,17 +122,19 @@ class FetchResult:
     local_network: str | None = None
     #: Cookies that would not be stored or sent on this credentialed request, and why.
     cookies: list[CookieNote] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    _lines: list[str] = field(default_factory=list, repr=False)
 
     @property
     def transcript(self) -> str:
-        return "\n".join(self.lines)
+        """Every step as ``flask cors check`` prints it: the requests, the responses, the
+        browser's checks on each, the verdict and the option to change."""
+        return "\n".join(self._lines)
 
     def __str__(self) -> str:
         return self.transcript
 
-    def say(self, line: str = "") -> None:
-        self.lines.append(escape_controls(line))
+    def _say(self, line: str = "") -> None:
+        self._lines.append(escape_controls(line))
 
     def assert_allowed(self) -> None:
         """Fail, with the transcript, unless a browser would let the page read the response.
