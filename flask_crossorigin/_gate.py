@@ -168,9 +168,10 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
     .. versionadded:: 0.2.0
     """
 
-    warned: list[bool] = []
+    warned = False
 
     def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
+        nonlocal warned
         if origin is None:
             return True  # no page sent it: not a browser's cross-origin handshake
         method = "GET"
@@ -190,7 +191,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
         defaults = state.rules.defaults if state is not None else {}
         if "origins" not in defaults:
             if not warned:
-                warned.append(True)
+                warned = True
                 logger.warning(
                     "socketio_origins(app): the app level names no origins, so Socket.IO "
                     "accepts only the app's own origin; name them at the app level, e.g. "

@@ -88,7 +88,7 @@ class Hooks:
         #: The warning that a proxy makes same-origin writes look cross-origin was logged.
         self.proxy_warned = False
         # The answers the hooks make themselves (preflights, refused writes): no default
-        # type, and add_headers knows them by their class without reading a header.
+        # type, and after_request knows them by their class without reading a header.
         self.answer_class: type[Response] = type(
             "CorsAnswer", (app.response_class,), {"default_mimetype": None}
         )

@@ -154,11 +154,12 @@ class RuleTable:
         merged: list[Layer] = [self.defaults]
         written_by = {name: ("app", label) for name, label in self.app_written.items()}
 
-        covering: list[tuple[str, str]] = []  # the lowest layer that covers the route
+        covering: tuple[str, str] | None = None  # the lowest layer that covers the route
 
         def take(layer: Layer, level: str, label: str) -> None:
+            nonlocal covering
             merged.append(layer)
-            covering[:] = [(level, label)]
+            covering = (level, label)
             for name in ("origins", "supports_credentials"):
                 if name in layer:
                     written_by[name] = (level, label)
@@ -212,9 +213,9 @@ class RuleTable:
         if decorator_options is not None:
             take(decorator_options, "decorator", f"@cross_origin on {endpoint!r}")
             source = "decorator"
-        if covering and "origins" not in written_by:
+        if covering is not None and "origins" not in written_by:
             # Nobody wrote origins: the covering layer's default '*' is the one in force.
-            level, label = covering[0]
+            level, label = covering
             written_by["origins"] = (level, f"{label} (its default)")
         return None if source is None else (merge(*merged), source, written_by)
 

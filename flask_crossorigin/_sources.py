@@ -172,7 +172,8 @@ class OriginSource(DynamicOrigins):
         return self
 
     def __deepcopy__(self, memo: dict[int, object]) -> OriginSource:
-        # One live cache per source: a copy (of a config snapshot, say) is the source itself.
+        # One live cache per source: a copy of a config that holds it (a test fixture's
+        # copy.deepcopy(app.config), say) shares the source, its loads and its lock.
         return self
 
     def __repr__(self) -> str:
