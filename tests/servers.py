@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import IO, Any
 
 import pytest
 from flask import Flask, Response, request
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from flask_crossorigin import AppOptions, CorsOptions, CrossOrigin, OriginSource, cross_origin
 
@@ -42,6 +44,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+#: How often a server thread looks for a shutdown request. werkzeug's default, 0.5 s,
+#: made the session's teardown wait half a second per server.
+POLL_INTERVAL = 0.02
+
+
+def serve_in_thread(app: Any) -> tuple[BaseWSGIServer, threading.Thread]:
+    """``app`` under werkzeug's threaded server on a free loopback port, in a daemon thread.
+
+    Stop it with :func:`stop_thread_server`.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
+    )
+    thread.start()
+    return server, thread
+
+
+def stop_thread_server(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
 
 
 def require_varnishd() -> str:

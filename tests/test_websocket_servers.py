@@ -21,12 +21,11 @@ from typing import Any, NamedTuple
 import pytest
 import websocket
 from flask import Flask, request
-from werkzeug.serving import make_server
 
 from flask_crossorigin import CrossOrigin, cors_refused, socketio_origins
 
 from .helpers import EARTH
-from .servers import MARS, gunicorn
+from .servers import MARS, gunicorn, serve_in_thread, stop_thread_server
 
 pytestmark = pytest.mark.slow
 
@@ -144,15 +143,11 @@ def socketio_server() -> Iterator[SocketIOServer]:
     """The Socket.IO app under werkzeug's threaded server (it serves WebSockets through
     simple-websocket), in this process so that the test sees ``cors_refused``."""
     app, _socketio, connected, refusals = create_socketio_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server, thread = serve_in_thread(app)
     try:
         yield SocketIOServer(server.server_port, connected, refusals)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=TIMEOUT)
+        stop_thread_server(server, thread)
 
 
 def engineio_url(port: int) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +18,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
+from ..servers import serve_in_thread, stop_thread_server
 from . import engines
 from .engines import Engine, EngineUnavailable
 from .harness import Fetched, Pages, Recorder
@@ -56,15 +55,13 @@ def serve() -> Iterator[Callable[[Any], int]]:
     servers = []
 
     def start(app: Any) -> int:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
+        server, thread = serve_in_thread(app)
+        servers.append((server, thread))
         return server.server_port
 
     yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    for server, thread in servers:
+        stop_thread_server(server, thread)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +83,30 @@ def pages(serve: Callable[[Any], int]) -> Pages:
     )
 
 
+def console_about(browser: Engine, tokens: set[str]) -> list[str]:
+    """The console's CORS lines, once each token (of a blocked fetch) has been named in one.
+
+    The lines may trail the rejected promise by a moment, and Firefox prints two for a
+    failed preflight: wait until every token is in some line, then until no more lines
+    come for a quarter of a second (two seconds at most in all).
+    """
+    console: list[str] = []
+    if browser.blocked_console is None or not tokens:
+        return console
+    deadline = time.monotonic() + 2
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        lines = browser.console_since_last()
+        if lines:
+            console += lines
+            quiet_since = time.monotonic()
+        seen_all = all(any(token in line for line in console) for token in tokens)
+        if seen_all and time.monotonic() - quiet_since > 0.25:
+            break
+    return console
+
+
 @pytest.fixture
 def fetch_from(browser: Engine) -> Callable[..., Fetched]:
     """``fetch_from(page_origin, recorder, url, token, **init)`` runs ``fetch(url, init)``."""
@@ -95,22 +116,7 @@ def fetch_from(browser: Engine) -> Callable[..., Fetched]:
             browser.open(origin + "/")
         browser.console_since_last()  # drop older messages
         result = browser.fetch(url, init)
-        console: list[str] = []
-        if not result["readable"] and browser.blocked_console is not None:
-            # The console lines may trail the rejected promise by a moment (and Firefox
-            # prints two for a failed preflight): wait for the first line about this URL,
-            # then until no more come for a quarter of a second.
-            deadline = time.monotonic() + 2
-            quiet_since = time.monotonic()
-            while time.monotonic() < deadline:
-                time.sleep(0.02)
-                lines = browser.console_since_last()
-                if lines:
-                    console += lines
-                    quiet_since = time.monotonic()
-                seen_ours = any(token in line for line in console)
-                if seen_ours and time.monotonic() - quiet_since > 0.25:
-                    break
+        console = [] if result["readable"] else console_about(browser, {token})
         return Fetched(result, recorder.seen(token), console, url)
 
     return run

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import pytest
@@ -20,6 +20,7 @@ from flask_crossorigin import CrossOrigin, cross_origin
 from flask_crossorigin._cli import cors_cli
 from flask_crossorigin.testing import fetch as model_fetch
 
+from .conftest import console_about
 from .engines import Engine
 from .harness import Fetched, Pages, Recorder
 
@@ -223,19 +224,74 @@ def record(
     )
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_fetch_from_page(
-    fetch: Callable[..., Fetched],
-    caplog: pytest.LogCaptureFixture,
-    browser: Engine,
+class Run(NamedTuple):
+    """A scenario's fetch() in one engine, and the extension's refusal log lines it caused."""
+
+    fetched: Fetched
+    refusals: list[str]
+
+
+class Kept(logging.Handler):
+    """Keeps the messages of the records it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(scope="module")
+def runs(
+    api: tuple[str, Recorder],
     pages: Pages,
+    browser: Engine,
     console_record: dict[str, dict[str, Any]],
-    name: str,
-) -> None:
+) -> Iterator[dict[str, Run]]:
+    """Every scenario's fetch() in this module's engine, made once and judged by two tests.
+
+    The scenarios run page by page. The extension's log lines are taken per fetch (the
+    server logs before it answers); the console's lines are waited for once per page and
+    given to the fetch whose token (in its URL) they name.
+    """
+    base, recorder = api
+    logger = logging.getLogger("flask_crossorigin")
+    kept, level = Kept(), logger.level
+    logger.addHandler(kept)
+    logger.setLevel(logging.INFO)
+    made: dict[str, Run] = {}
+    try:
+        for page in ("a", "b", "c"):
+            origin = getattr(pages, page)
+            browser.open(origin + "/")
+            browser.console_since_last()  # drop older messages
+            fetches: dict[str, tuple[str, str, dict[str, Any], list[str]]] = {}
+            for name, scenario in SCENARIOS.items():
+                if scenario.page != page:
+                    continue
+                token = uuid.uuid4().hex
+                url = f"{base}{scenario.path}?t={token}"
+                kept.messages = []
+                result = browser.fetch(url, scenario.init)
+                fetches[name] = (token, url, result, kept.messages)
+            blocked = {token for token, _, result, _ in fetches.values() if not result["readable"]}
+            console = console_about(browser, blocked)
+            for name, (token, url, result, refusals) in fetches.items():
+                ours = [line for line in console if token in line]
+                fetched = Fetched(result, recorder.seen(token), ours, url)
+                record(console_record, browser, name, origin, fetched)
+                made[name] = Run(fetched, refusals)
+    finally:
+        logger.removeHandler(kept)
+        logger.setLevel(level)
+    yield made
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_fetch_from_page(runs: dict[str, Run], browser: Engine, pages: Pages, name: str) -> None:
     scenario = SCENARIOS[name]
-    caplog.set_level(logging.INFO, logger="flask_crossorigin")
-    fetched = fetch(scenario.page, scenario.path, **scenario.init)
-    record(console_record, browser, name, getattr(pages, scenario.page), fetched)
+    fetched, refusals = runs[name]
 
     if scenario.status is None:
         # Each engine's own words; WebKit's driver shows no console at all.
@@ -258,7 +314,6 @@ def test_fetch_from_page(
         assert "Cookie" not in preflight.headers
         assert "Authorization" not in preflight.headers
         assert preflight.status == (204 if scenario.actual else 403)
-    refusals = [r.getMessage() for r in caplog.records if r.name == "flask_crossorigin"]
     if scenario.refused is None:
         assert refusals == []
     else:
@@ -290,7 +345,7 @@ def console_reasons(engine: str, lines: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_cors_check_gives_the_browsers_verdict(
-    fetch: Callable[..., Fetched],
+    runs: dict[str, Run],
     api_app: Flask,
     pages: Pages,
     browser: Engine,
@@ -300,7 +355,7 @@ def test_cors_check_gives_the_browsers_verdict(
     """In every engine: ``flask cors check --browser`` allows exactly what the browser lets the
     page read, and says why in the engine's own console words."""
     scenario = SCENARIOS[name]
-    fetched = fetch(scenario.page, scenario.path, **scenario.init)
+    fetched = runs[name].fetched
     engine = CHECK_ENGINE[browser.name]
     arguments = [*check_arguments(scenario, pages), "--browser", engine]
     checked = api_app.test_cli_runner().invoke(cors_cli, ["check", *arguments])
