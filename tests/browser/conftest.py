@@ -2,17 +2,19 @@
 
 The ``browser`` fixture is parametrised over Chromium, Firefox and WebKit (see
 ``engines.py``): every browser test runs once in each, with one browser process per
-engine for the whole session, stopped at its end. Every server runs in a daemon thread
-and is shut down at the end of the session; every wait (page load, script, explicit
-waits in tests) is bounded, so nothing hangs.
+engine for the whole session, all started together and stopped at its end. Every
+server runs in a daemon thread and is shut down at the end of the session; every wait
+(page load, script, explicit waits in tests) is bounded, so nothing hangs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,37 @@ from .harness import Fetched, Pages, Recorder
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session", params=list(engines.ENGINES))
-def browser(
+@pytest.fixture(scope="session")
+def engine_starts(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
+) -> Iterator[dict[str, Future[Engine]]]:
+    """Every engine that a selected test uses, started side by side in threads.
+
+    Firefox alone takes about 3 s to start: starting the engines together, when the first
+    browser test needs one, saves the sum of the others' start-ups.
+    """
+    wanted = set()
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "browser" in callspec.params:
+            wanted.add(callspec.params["browser"])
+    pool = ThreadPoolExecutor(max_workers=len(engines.ENGINES))
+    starts = {
+        name: pool.submit(engines.start, name, tmp_path_factory.mktemp(name))
+        for name in engines.ENGINES
+        if name in wanted
+    }
+    pool.shutdown(wait=False)
+    try:
+        yield starts
+    finally:
+        for start in starts.values():
+            with contextlib.suppress(Exception):
+                start.result(timeout=engines.START_TIMEOUT).quit()
+
+
+@pytest.fixture(scope="session", params=list(engines.ENGINES))
+def browser(request: pytest.FixtureRequest, engine_starts: dict[str, Future[Engine]]) -> Engine:
     """One browser of each engine for the session, with a fresh profile (no cookies, empty caches).
 
     An engine that is not installed skips its tests, saying how to install it; under
@@ -38,15 +67,11 @@ def browser(
     """
     name: str = request.param
     try:
-        engine = engines.start(name, tmp_path_factory.mktemp(name))
+        return engine_starts[name].result(timeout=engines.START_TIMEOUT)
     except EngineUnavailable as problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true, so a missing browser is a failure: {problem}")
         pytest.skip(str(problem))
-    try:
-        yield engine
-    finally:
-        engine.quit()
 
 
 @pytest.fixture(scope="session")

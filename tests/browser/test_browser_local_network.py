@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from flask import Flask
@@ -39,41 +39,55 @@ def create_api(*origins: str) -> Flask:
     return app
 
 
-@pytest.fixture(scope="module", params=["http", "https"])
-def public_page(
-    request: pytest.FixtureRequest,
-    serve: Callable[[Any], int],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[engines.Chromium, str, str]]:
-    """A Chromium for which ``http://earth.test:<port>`` is a page on a public address.
+class PublicPages(NamedTuple):
+    """A Chromium; per scheme, a page it takes for public and the origin the model is given."""
 
-    For ``"https"`` Chromium treats that page as a secure context (as an https page
-    is), and the model is asked about the https origin.
+    browser: engines.Chromium
+    pages: dict[str, tuple[str, str]]
+
+
+@pytest.fixture(scope="module")
+def public_pages(
+    serve: Callable[[Any], int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PublicPages]:
+    """One Chromium for which ``http://earth.test:<port>`` pages are on a public address.
+
+    There are two such pages, on two ports: Chromium treats the ``"https"`` one as a
+    secure context (as an https page is), and for it the model is asked about the https
+    origin.
     """
+    if engines.Chromium.missing():
+        pytest.skip(f"Chromium is not installed: {engines.Chromium.install}")
     page = Flask("public_page")
     page.add_url_rule("/", "blank", lambda: "<!doctype html><title>public</title>")
     page.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
-    port = serve(page)
-    flags: tuple[str, ...] = (
+    ports = {scheme: serve(page) for scheme in ("http", "https")}
+    public = ",".join(f"127.0.0.1:{port}=public" for port in ports.values())
+    flags = (
         f"--host-resolver-rules=MAP {PUBLIC_NAME} 127.0.0.1",
-        f"--ip-address-space-overrides=127.0.0.1:{port}=public",
+        f"--ip-address-space-overrides={public}",
+        f"--unsafely-treat-insecure-origin-as-secure=http://{PUBLIC_NAME}:{ports['https']}",
     )
-    if request.param == "https":
-        flags += (f"--unsafely-treat-insecure-origin-as-secure=http://{PUBLIC_NAME}:{port}",)
-    if engines.Chromium.missing():
-        pytest.skip(f"Chromium is not installed: {engines.Chromium.install}")
     browser = engines.Chromium.start(Path(tmp_path_factory.mktemp("lna")), flags)
     try:
-        yield browser, f"http://{PUBLIC_NAME}:{port}", f"{request.param}://{PUBLIC_NAME}:{port}"
+        yield PublicPages(
+            browser,
+            {
+                scheme: (f"http://{PUBLIC_NAME}:{port}", f"{scheme}://{PUBLIC_NAME}:{port}")
+                for scheme, port in ports.items()
+            },
+        )
     finally:
         browser.quit()
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
 def test_public_page_to_loopback_api_is_refused_before_the_server_as_the_note_says(
-    public_page: tuple[engines.Chromium, str, str], serve: Callable[[Any], int]
+    public_pages: PublicPages, serve: Callable[[Any], int], scheme: str
 ) -> None:
     """Chromium rejects the fetch with no request at the server, in the note's words."""
-    browser, page, modelled = public_page
+    browser = public_pages.browser
+    page, modelled = public_pages.pages[scheme]
     app = create_api(page, modelled)
     recorder = Recorder(app.wsgi_app)
     app.wsgi_app = recorder  # type: ignore[method-assign]
