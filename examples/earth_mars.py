@@ -94,7 +94,8 @@ def serve(
     earth.app = create_earth(mars_url)
     mars.app = create_mars(earth_url)
     for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # Look for stop() every 50 ms rather than every 0.5 s: Ctrl-C returns at once.
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
 
     def stop() -> None:
         for server in servers:

@@ -302,22 +302,14 @@ def test_flask_cors_on_an_app_without_the_extension_says_so(tmp_path: Path) -> N
 # Testing your CORS policy
 
 
-def test_users_test_module_on_the_testing_page_passes(tmp_path: Path) -> None:
-    for name, as_name in [
-        ("quickstart.py", "quickstart.py"),
-        ("user_conftest.py", "conftest.py"),
-        ("test_user_cors.py", "test_cors.py"),
-    ]:
-        (tmp_path / as_name).write_text((SAMPLES / name).read_text())
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
-        timeout=120,
-    )
-    assert "3 passed" in done.stdout, done.stdout + done.stderr
+def test_users_test_module_on_the_testing_page_passes(pytester: pytest.Pytester) -> None:
+    """The testing page's conftest and test module, beside its quickstart app, pass as a
+    user's suite (in this process, the plugin through its entry point)."""
+    pytester.syspathinsert()
+    (pytester.path / "quickstart.py").write_text((SAMPLES / "quickstart.py").read_text())
+    pytester.makeconftest((SAMPLES / "user_conftest.py").read_text())
+    pytester.makepyfile(test_cors=(SAMPLES / "test_user_cors.py").read_text())
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
 # Migrating and deployment
