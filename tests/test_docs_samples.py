@@ -34,6 +34,7 @@ from flask_crossorigin import (
     socketio_origins,
 )
 
+from .background import Finished
 from .helpers import EARTH
 from .servers import require_varnishd
 
@@ -691,21 +692,22 @@ def test_every_option_of_the_typed_options_is_on_the_api_page() -> None:
     assert set(CorsOptions.__annotations__) < set(AppOptions.__annotations__)
 
 
-# A whole Sphinx build, about 4 s: the unit subset leaves it to the full suite.
+SPHINX = (sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html")
+
+
+# A whole Sphinx build, about 3 s of one core: the unit subset leaves it to the full suite,
+# which starts it early.
 @pytest.mark.slow
-def test_built_api_page_documents_every_public_name_and_option(tmp_path: Path) -> None:
+@pytest.mark.background(
+    sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(DOCS), "{out}"
+)
+def test_built_api_page_documents_every_public_name_and_option(background: Finished) -> None:
     """The HTML that Sphinx builds has an entry, with its anchor, for each name of the two
     ``__all__`` lists and for each option."""
     pytest.importorskip("sphinx")
     pytest.importorskip("pallets_sphinx_themes")
-    done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(DOCS), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    page = (tmp_path / "api.html").read_text()
+    assert background.status == 0, background.output[-3000:]
+    page = (background.out / "api.html").read_text()
     for module in (flask_crossorigin, flask_crossorigin.testing):
         for exported in module.__all__:
             assert f'id="{module.__name__}.{exported}"' in page

@@ -21,7 +21,7 @@ from .servers import gunicorn
 
 pytestmark = pytest.mark.slow
 
-TTL = 0.5
+TTL = 0.25
 #: ttl, plus one load, plus the gap between two requests reaching the same worker.
 WINDOW = TTL + 3.0
 TENANT = "https://shop.tenant.test"

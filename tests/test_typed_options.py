@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
-import mypy.api as mypy_api
 import pytest
 
+from .background import Finished
+
 CHECKED = Path(__file__).parent / "typing" / "options_checked.py"
+MYPY = (sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null")
 
 
-@pytest.mark.slow  # a whole mypy run
-def test_mypy_reports_each_option_mistake_on_its_line_and_nothing_else() -> None:
-    stdout, _stderr, status = mypy_api.run(
-        ["--strict", "--no-incremental", "--cache-dir=/dev/null", str(CHECKED)]
-    )
+@pytest.mark.slow  # a whole mypy run, which the session starts early
+@pytest.mark.background(*MYPY, str(CHECKED))
+def test_mypy_reports_each_option_mistake_on_its_line_and_nothing_else(
+    background: Finished,
+) -> None:
+    stdout, status = background.output, background.status
     lines = CHECKED.read_text().splitlines()
     mistakes = {number for number, line in enumerate(lines, 1) if "# MISTAKE" in line}
     reported = {int(number) for number in re.findall(r"options_checked\.py:(\d+): error:", stdout)}

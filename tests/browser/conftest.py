@@ -9,12 +9,11 @@ server runs in a daemon thread and is shut down at the end of the session; every
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -27,35 +26,6 @@ from .engines import Engine, EngineUnavailable
 from .harness import Fetched, Pages, Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def engine_starts(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Future[Engine]]]:
-    """Every engine that a selected test uses, started side by side in threads.
-
-    Firefox alone takes about 3 s to start: starting the engines together, when the first
-    browser test needs one, saves the sum of the others' start-ups.
-    """
-    wanted = set()
-    for item in request.session.items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and "browser" in callspec.params:
-            wanted.add(callspec.params["browser"])
-    pool = ThreadPoolExecutor(max_workers=len(engines.ENGINES))
-    starts = {
-        name: pool.submit(engines.start, name, tmp_path_factory.mktemp(name))
-        for name in engines.ENGINES
-        if name in wanted
-    }
-    pool.shutdown(wait=False)
-    try:
-        yield starts
-    finally:
-        for start in starts.values():
-            with contextlib.suppress(Exception):
-                start.result(timeout=engines.START_TIMEOUT).quit()
 
 
 @pytest.fixture(scope="session", params=list(engines.ENGINES))

@@ -28,7 +28,6 @@ import signal
 import subprocess
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -310,12 +309,9 @@ class WebKit(SeleniumEngine):
             options.add_argument("--automation")  # without it the new session hangs
             service = Service(WEBKITWEBDRIVER, env=env)
             try:
-                with warnings.catch_warnings():
-                    # Selenium's own WebKitGTK class passes remote_server_addr the old way.
-                    warnings.filterwarnings(
-                        "ignore", "setting remote_server_addr", DeprecationWarning
-                    )
-                    driver = webdriver.WebKitGTK(options=options, service=service)
+                # Selenium warns that its own class passes remote_server_addr the old
+                # way: pyproject.toml's filterwarnings ignores it.
+                driver = webdriver.WebKitGTK(options=options, service=service)
             except BaseException:
                 service.stop()
                 raise
