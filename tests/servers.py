@@ -103,32 +103,7 @@ def create_app(kind: str) -> Flask:
         return response
 
     CrossOrigin(app)
-    listed: CorsOptions = {"origins": [EARTH, MARS]}
-
-    @app.route("/listed", methods=["GET", "PUT", "DELETE"])
-    @cross_origin(**listed)
-    def listed_view() -> str:
-        return "listed"
-
-    @app.route("/credentials", methods=["GET", "PUT"])
-    @cross_origin(origins=[EARTH, "https://*.mars.test"], supports_credentials=True)
-    def credentials() -> str:
-        return "credentials"
-
-    @app.route("/star", methods=["GET", "PUT"])
-    @cross_origin(origins="*")
-    def star() -> str:
-        return "star"
-
-    @app.route("/no-vary", endpoint="no_vary")
-    @cross_origin(**listed)
-    def no_vary() -> str:
-        return "no vary"
-
-    @app.route("/plain")
-    def plain() -> str:
-        return "plain"
-
+    add_routes(app)
     return app
 
 
@@ -154,11 +129,24 @@ def create_cache_control_app() -> Flask:
         return response
 
     CrossOrigin(app)
+    add_routes(app)
+    return app
+
+
+def add_routes(app: Flask) -> None:
+    """The routes of the served cache and load apps: one policy of each kind, ``/no-vary``
+    (listed origins; the apps drop its ``Vary``, as the control) and ``/plain``."""
+    listed: CorsOptions = {"origins": [EARTH, MARS]}
 
     @app.route("/listed", methods=["GET", "PUT", "DELETE"])
-    @cross_origin(origins=[EARTH, MARS])
-    def listed() -> str:
+    @cross_origin(**listed)
+    def listed_view() -> str:
         return "listed"
+
+    @app.route("/credentials", methods=["GET", "PUT"])
+    @cross_origin(origins=[EARTH, "https://*.mars.test"], supports_credentials=True)
+    def credentials() -> str:
+        return "credentials"
 
     @app.route("/star", methods=["GET", "PUT"])
     @cross_origin(origins="*")
@@ -171,15 +159,13 @@ def create_cache_control_app() -> Flask:
         return "private network"
 
     @app.route("/no-vary", methods=["GET", "PUT"], endpoint="no_vary")
-    @cross_origin(origins=[EARTH, MARS])
+    @cross_origin(**listed)
     def no_vary() -> str:
         return "no vary"
 
     @app.route("/plain")
     def plain() -> str:
         return "plain"
-
-    return app
 
 
 def create_late_routes_app(ran_path: str, late_routes: int = 0, unused_resources: int = 0) -> Flask:
