@@ -6,9 +6,11 @@ import logging
 from typing import Any, Literal
 
 import pytest
+from click.testing import Result
 from flask import Flask
 
 from flask_crossorigin import CrossOrigin
+from flask_crossorigin._cli import cors_cli
 
 #: The frontend origin that most tests allow.
 EARTH = "https://earth.com"
@@ -37,6 +39,11 @@ def make_app(**options: Any) -> Flask:
     app = bare_app()
     CrossOrigin(app, **options)
     return app
+
+
+def flask_cors(app: Flask, *args: str) -> Result:
+    """``flask cors ARGS`` on ``app``, through Flask's CLI test runner."""
+    return app.test_cli_runner().invoke(cors_cli, args)
 
 
 def preflight_headers(

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,6 +79,37 @@ def require_varnishd() -> str:
             pytest.fail(message + "; CI must run the shared-cache test")
         pytest.skip(message)
     return VARNISHD
+
+
+# A request to a served app, and what it must get back.
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: int
+    headers: dict[str, str | None]  # None: must be absent
+    allow_methods_has: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    headers: dict[str, str]
+    expected: Expected
+
+    def header_problems(self, response: http.client.HTTPResponse) -> list[str]:
+        """What is wrong with the headers of ``response`` (the status is checked apart)."""
+        problems = []
+        for name, value in self.expected.headers.items():
+            got = response.headers.get_all(name) or []
+            if got != ([value] if value is not None else []):
+                problems.append(f"{name}: {got!r}, expected {value!r}")
+        if self.expected.allow_methods_has is not None:
+            methods = (response.getheader("Access-Control-Allow-Methods") or "").split(", ")
+            if self.expected.allow_methods_has not in methods:
+                problems.append(f"Access-Control-Allow-Methods {methods!r}")
+        return problems
 
 
 # The apps gunicorn serves.

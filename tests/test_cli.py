@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_crossorigin import CrossOrigin, cross_origin
 from flask_crossorigin._cli import cors_cli
 
-from .helpers import EARTH, LOCALHOST, VENUS, add_routes, bare_app
+from .helpers import EARTH, LOCALHOST, VENUS, add_routes, bare_app, flask_cors
 
 JSON = "Content-Type: application/json"
 
@@ -74,10 +74,6 @@ def app() -> Flask:
     return app
 
 
-def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(cors_cli, args)
-
-
 # flask cors routes
 
 ROUTES = [
@@ -96,7 +92,7 @@ ROUTES = [
 
 
 def test_routes_json_lists_every_rule_with_methods_policy_and_source(app: Flask) -> None:
-    result = run(app, "routes", "--json")
+    result = flask_cors(app, "routes", "--json")
 
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -118,7 +114,7 @@ def test_routes_json_lists_every_rule_with_methods_policy_and_source(app: Flask)
 
 
 def test_routes_table_has_aligned_columns_and_one_row_per_rule(app: Flask) -> None:
-    result = run(app, "routes")
+    result = flask_cors(app, "routes")
 
     assert result.exit_code == 0, result.output
     header, dashes, *rows = result.output.splitlines()
@@ -160,7 +156,7 @@ def test_routes_reports_a_bad_policy_as_an_error_without_traceback(app: Flask) -
     def late() -> str:
         return "late"
 
-    result = run(app, "routes")
+    result = flask_cors(app, "routes")
 
     assert result.exit_code == 1
     assert "Error: CORS configuration error:" in result.output
@@ -318,7 +314,7 @@ CHECKS = {
 
 @pytest.mark.parametrize("case", CHECKS.values(), ids=CHECKS.keys())
 def test_check_verdict(app: Flask, case: Check) -> None:
-    result = run(app, "check", *case.args)
+    result = flask_cors(app, "check", *case.args)
 
     assert result.exit_code == case.exit_code, result.output
     for text in case.says:
@@ -338,7 +334,7 @@ def test_check_sends_no_cookie_even_after_a_set_cookie_and_with_credentials(app:
     cookies: list[str | None] = []
     app.before_request(lambda: cookies.append(request.headers.get("Cookie")))
 
-    result = run(app, "check", "/login", "--origin", EARTH, "--credentials")
+    result = flask_cors(app, "check", "/login", "--origin", EARTH, "--credentials")
 
     assert result.exit_code == 0, result.output
     assert "follows the redirect to /private" in result.output
@@ -368,7 +364,7 @@ def test_check_usage_error_exits_2(app: Flask, extra: list[str], message: str) -
     if extra and extra[0] == "--origin":
         origin, extra = extra[1], []
 
-    result = run(app, "check", path, "--origin", origin, *extra)
+    result = flask_cors(app, "check", path, "--origin", origin, *extra)
 
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -376,7 +372,7 @@ def test_check_usage_error_exits_2(app: Flask, extra: list[str], message: str) -
 
 
 def test_check_without_origin_is_a_usage_error(app: Flask) -> None:
-    result = run(app, "check", "/oxygen-data")
+    result = flask_cors(app, "check", "/oxygen-data")
 
     assert result.exit_code == 2
     assert "--origin" in result.output
@@ -398,7 +394,7 @@ def test_check_reports_a_raising_view_as_the_500_a_browser_would_see(
         # context the CLI uses the app as it is, without loading it.
         app.debug = True
 
-    result = run(app, "check", "/boom", "--origin", EARTH)
+    result = flask_cors(app, "check", "/boom", "--origin", EARTH)
 
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
@@ -423,7 +419,7 @@ def test_check_reads_a_path_naming_another_host_as_fetch_does_never_as_this_apps
     asked: list[str] = []
     app.before_request(lambda: asked.append(request.full_path))
 
-    result = run(app, "check", path, "--origin", EARTH)
+    result = flask_cors(app, "check", path, "--origin", EARTH)
 
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 2, result.output  # a usage error: not this app's URL
@@ -442,7 +438,7 @@ def test_check_path_with_cr_or_lf_is_a_usage_error_never_a_forged_line(
     asked: list[str] = []
     app.before_request(lambda: asked.append(request.path))
 
-    result = run(app, "check", path, "--origin", EARTH)
+    result = flask_cors(app, "check", path, "--origin", EARTH)
 
     assert result.exit_code == 2, result.output
     assert asked == []
@@ -456,7 +452,7 @@ def test_check_takes_a_file_origin_as_android_webviews_send_it(app: Flask) -> No
     def webview() -> str:
         return "ok"
 
-    result = run(app, "check", "/webview", "--origin", "file://")
+    result = flask_cors(app, "check", "/webview", "--origin", "file://")
 
     assert result.exit_code == 0, result.output
     assert "Verdict: ALLOWED" in result.output
@@ -472,7 +468,7 @@ def test_routes_table_shows_each_routes_cors_methods_and_allowed_headers() -> No
     def limited() -> str:
         return ""
 
-    result = run(app, "routes")
+    result = flask_cors(app, "routes")
 
     assert result.exit_code == 0, result.output
     header, _dashes, row, *_ = result.output.splitlines()
@@ -510,7 +506,7 @@ def test_routes_shows_each_routes_write_gate_on_report_off_or_exempt() -> None:
     def uncovered() -> str:
         return ""
 
-    rows = json.loads(run(app, "routes", "--json").output)
+    rows = json.loads(flask_cors(app, "routes", "--json").output)
     gates = {row["rule"]: row["gate"] for row in rows}
     assert gates == {
         "/on": "on",

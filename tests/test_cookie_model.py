@@ -15,12 +15,11 @@ import pytest
 from flask import Flask, make_response, session
 
 from flask_crossorigin import CrossOrigin
-from flask_crossorigin._cli import cors_cli
 from flask_crossorigin._cookies import FLASK_PARTITIONS, same_site
 from flask_crossorigin.testing import FetchResult, fetch
 from flask_crossorigin.testing._cookies import parse_set_cookie
 
-from .helpers import ModelEngine
+from .helpers import ModelEngine, flask_cors
 
 PAGE = "http://localhost:5173"
 CROSS = "http://127.0.0.1:5000"
@@ -173,24 +172,18 @@ def test_assert_cookies_travel_fails_with_the_cookie_and_its_fix() -> None:
 
 def test_check_credentials_names_the_cookie_that_chromium_never_sends() -> None:
     """``flask cors check --credentials --url ...`` says ALLOWED for CORS and which cookie fails."""
-    result = (
-        login_app()
-        .test_cli_runner()
-        .invoke(
-            cors_cli,
-            [
-                "check",
-                "--url",
-                CROSS + "/login",
-                "--origin",
-                PAGE,
-                "--method",
-                "POST",
-                "--credentials",
-                "--browser",
-                "chromium",
-            ],
-        )
+    result = flask_cors(
+        login_app(),
+        "check",
+        "--url",
+        CROSS + "/login",
+        "--origin",
+        PAGE,
+        "--method",
+        "POST",
+        "--credentials",
+        "--browser",
+        "chromium",
     )
 
     assert result.exit_code == 0, result.output

@@ -12,22 +12,16 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from click.testing import Result
 from flask import Flask, Response, redirect, request
 from werkzeug.exceptions import Forbidden
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response as BaseResponse
 
 from flask_crossorigin import CrossOrigin, cors_refused, cross_origin
-from flask_crossorigin._cli import cors_cli
 from flask_crossorigin._policy import Refusal
 from flask_crossorigin.testing import FetchUsageError, fetch
 
-from .helpers import EARTH
-
-
-def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(cors_cli, args)
+from .helpers import EARTH, flask_cors
 
 
 def files_app() -> Flask:
@@ -64,7 +58,7 @@ def test_dot_segments_are_removed_so_the_route_a_browser_reaches_decides(path: s
 
 def test_check_says_which_path_the_browser_resolves_the_dotted_path_to() -> None:
     """``flask cors check`` shows the resolved path and exits 1 for a route without a policy."""
-    result = run(files_app(), "check", "/files/./../admin/export", "--origin", EARTH)
+    result = flask_cors(files_app(), "check", "/files/./../admin/export", "--origin", EARTH)
 
     assert result.exit_code == 1, result.output
     assert "resolves /files/./../admin/export to /admin/export" in result.output
@@ -132,7 +126,7 @@ def test_location_the_server_cannot_encode_is_its_500_not_a_traceback(location: 
 def test_check_on_an_unencodable_location_exits_1_without_a_traceback() -> None:
     """The CLI prints the 500 and its verdict; nothing escapes as an exception."""
     location = "http://localhost:99999/next"
-    result = run(redirecting_app(location), "check", "/go", "--origin", EARTH)
+    result = flask_cors(redirecting_app(location), "check", "/go", "--origin", EARTH)
 
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -181,7 +175,7 @@ def test_api_origin_defaults_to_server_name_with_the_preferred_scheme() -> None:
 
 def test_check_url_takes_the_apis_origin_and_path() -> None:
     """``flask cors check --url https://api.mars.test/oxygen-data`` asks the subdomain route."""
-    result = run(
+    result = flask_cors(
         mars_app(), "check", "--url", "https://api.mars.test/oxygen-data", "--origin", EARTH
     )
 
@@ -224,7 +218,7 @@ def test_fetch_reaches_a_host_matched_route_at_its_host(method: str) -> None:
 
 def test_check_url_reaches_a_host_matched_route() -> None:
     """``flask cors check --url https://api.mars.test/oxygen-data`` on a host_matching app."""
-    result = run(
+    result = flask_cors(
         host_app(), "check", "--url", "https://api.mars.test/oxygen-data", "--origin", EARTH
     )
 
@@ -315,7 +309,7 @@ def test_concurrent_fetches_report_only_their_own_refusals_and_restore_propagati
 def test_control_characters_never_reach_the_terminal_raw(control: str) -> None:
     """ESC, BEL and backspace in a header value or path are shown escaped in the transcript."""
     app = files_app()
-    output = run(
+    output = flask_cors(
         app, "check", f"/files/a{control}b", "--origin", EARTH, "--header", f"X-Note: a{control}b"
     ).output
 
@@ -330,7 +324,7 @@ def test_fetch_errors_use_pythons_vocabulary_not_cli_flags() -> None:
 
     assert raised.value.argument == "headers"
     assert "--" not in str(raised.value)
-    cli = run(files_app(), "check", "/files/a", "--origin", EARTH, "--header", "Cookie: a=1")
+    cli = flask_cors(files_app(), "check", "/files/a", "--origin", EARTH, "--header", "Cookie: a=1")
     assert cli.exit_code == 2
     assert "--header Cookie is a forbidden request header" in cli.output
 
@@ -438,7 +432,7 @@ def test_write_refused_before_the_view_reads_as_the_servers_refusal() -> None:
 
 def test_check_prints_the_write_refusal_and_exits_1() -> None:
     """``flask cors check`` says the server refused the write before the view."""
-    result = run(
+    result = flask_cors(
         write_gated_app(),
         "check",
         "/launch",

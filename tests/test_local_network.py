@@ -15,8 +15,9 @@ from flask import Flask
 
 from flask_crossorigin import CrossOrigin
 from flask_crossorigin._browser import address_space
-from flask_crossorigin._cli import cors_cli
 from flask_crossorigin.testing import fetch
+
+from .helpers import flask_cors
 
 EARTH = "https://earth.com"
 
@@ -35,7 +36,7 @@ def create_app() -> Flask:
 
 
 def check(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(cors_cli, ["check", *args])
+    return flask_cors(app, "check", *args)
 
 
 @pytest.mark.parametrize(
