@@ -115,7 +115,14 @@ def create_socketio_app() -> tuple[Flask, Any, list[str | None], list[dict[str, 
 
     app = Flask("socketio-served")
     CrossOrigin(app, origins=[EARTH])
-    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=socketio_origins(app))
+    # A long poll is held up to ping_interval (25 s by default), and the client's
+    # disconnect() waits for the one in flight: 1 s keeps every test short.
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=socketio_origins(app),
+        ping_interval=1,
+    )
     connected: list[str | None] = []
     refusals: list[dict[str, Any]] = []
     lock = threading.Lock()
