@@ -183,7 +183,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
             # Under DNS rebinding the Host is the attacker's: Flask refuses it, and so do we.
             if trusted and not host_is_trusted(host, trusted):
                 untrusted = Refusal("the request's Host is not in TRUSTED_HOSTS", host, None)
-                report_refusal(app, None, None, Kind.WEBSOCKET, method, untrusted)
+                report_refusal(app, environ, None, Kind.WEBSOCKET, method, untrusted)
                 return False
             if origin == own_origin(scheme, host):
                 return True
@@ -210,7 +210,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
                 refusal = origin_refusal(defaults["origins"], origin)
         if refusal is None:
             return True
-        report_refusal(app, None, None, Kind.WEBSOCKET, method, refusal)
+        report_refusal(app, environ, None, Kind.WEBSOCKET, method, refusal)
         return False
 
     return allowed

@@ -234,7 +234,8 @@ class Hooks:
         endpoint = rule.endpoint if rule is not None else None
         report_refusal(self.app, environ, endpoint, kind, method, refusal)
         if self.app.debug:
-            body = refusal_line(endpoint, kind, method, refusal)
+            path = str(environ.get("PATH_INFO", ""))
+            body = refusal_line(endpoint, kind, method, refusal, path=path)
         else:
             body = f"CORS {kind.value} refused: {refusal.rule} ({refusal.where})"
         response = self.answer_class(body + "\n", status=403)

@@ -83,10 +83,24 @@ def describe_request(kind: Kind, method: str) -> str:
 
 
 def refusal_line(
-    endpoint: str | None, kind: Kind, method: str, refusal: Refusal, *, enforced: bool = True
+    endpoint: str | None,
+    kind: Kind,
+    method: str,
+    refusal: Refusal,
+    *,
+    enforced: bool = True,
+    path: str | None = None,
 ) -> str:
-    """The log line of a refusal; request values in it are quoted and cut short."""
-    line = f"CORS {describe_request(kind, method)} refused for endpoint {endpoint!r}: {refusal}"
+    """The log line of a refusal; request values in it are quoted and cut short.
+
+    It names the endpoint; a request that reached none (a Socket.IO handshake, which
+    Flask never routes) is named by its path, which says more than ``endpoint None``.
+    """
+    if endpoint is not None or path is None:
+        where = f"endpoint {endpoint!r}"
+    else:
+        where = f"path {path if len(path) <= 80 else path[:80] + '...'!r}"
+    line = f"CORS {describe_request(kind, method)} refused for {where}: {refusal}"
     return line if enforced else f"{line} [report only: served]"
 
 
@@ -116,10 +130,14 @@ def report_refusal(
             return
         environ[REPORTED] = True
     logged = logger.isEnabledFor(logging.INFO)
-    if logged:
-        logger.info("%s", refusal_line(endpoint, kind, method, refusal, enforced=enforced))
-    if app.debug and not (logged and has_level_handler(logger)):
-        app.logger.info("%s", refusal_line(endpoint, kind, method, refusal, enforced=enforced))
+    shown = logged or app.debug
+    if shown:
+        path = None if environ is None else str(environ.get("PATH_INFO", ""))
+        line = refusal_line(endpoint, kind, method, refusal, enforced=enforced, path=path)
+        if logged:
+            logger.info("%s", line)
+        if app.debug and not (logged and has_level_handler(logger)):
+            app.logger.info("%s", line)
     if cors_refused.receivers:
         _send(app, endpoint=endpoint, kind=kind, method=method, refusal=refusal, enforced=enforced)
 

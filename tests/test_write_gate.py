@@ -445,17 +445,45 @@ def test_socketio_origins_allows_own_origin_and_the_app_level_origins_and_signal
     app = Flask("mars")
     CrossOrigin(app, origins=[EARTH, "https://*.earth.com"])
     allowed = socketio_origins(app)
-    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "mars.test:5000"}
     received: list[dict[str, Any]] = []
     with cors_refused.connected_to(lambda sender, **event: received.append(event), app):
-        assert allowed(EARTH, environ)
-        assert allowed("https://api.earth.com", environ)
-        assert allowed("http://mars.test:5000", environ)
-        assert not allowed(VENUS, environ)
-        assert not allowed("http://mars.test:5001", environ)
+        for origin, expected in [
+            (EARTH, True),
+            ("https://api.earth.com", True),
+            ("http://mars.test:5000", True),
+            (VENUS, False),
+            ("http://mars.test:5001", False),
+        ]:
+            environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "mars.test:5000"}
+            assert allowed(origin, environ) is expected, origin
     assert [(e["kind"], e["refusal"].value) for e in received] == [
         ("websocket", VENUS),
         ("websocket", "http://mars.test:5001"),
+    ]
+
+
+def test_socketio_refusal_is_logged_once_per_request_naming_its_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Engine.IO requests reach no endpoint: the line names the path, not ``endpoint None``."""
+    from flask_crossorigin import socketio_origins
+
+    app = Flask("mars")
+    CrossOrigin(app, origins=[EARTH])
+    allowed = socketio_origins(app)
+    environ = {
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "mars.test",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/socket.io/",
+    }
+    caplog.set_level(logging.INFO, logger="flask_crossorigin")
+    assert not allowed(VENUS, environ)
+    assert not allowed(VENUS, environ)  # the same request asked again: told once
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "CORS WebSocket handshake refused for path '/socket.io/': origin is not allowed: "
+        f"{VENUS!r} (option origins)"
     ]
 
 
