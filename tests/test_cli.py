@@ -659,6 +659,11 @@ def test_check_judges_the_cross_origin_redirect_target_never_the_302(
     assert "https://localhost/items" in result.output
     assert "Origin: null" in result.output
     assert "ALLOWED (status 302)" not in result.output
+    # The page is the one that called fetch(), not "null".
+    assert (
+        f"Verdict: ALLOWED. A page at {LOCALHOST} can GET https://localhost/items "
+        "(sent with Origin: null) and read the response (status 200)."
+    ) in result.output
 
 
 @pytest.mark.parametrize(

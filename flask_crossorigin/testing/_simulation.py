@@ -460,8 +460,13 @@ class Act:
                 "but JS cannot read every header it needs."
             ]
         result.allowed = True
+        # After a redirect to another origin the request's origin is "null": the verdict
+        # still names the page that called fetch(), and where the response came from.
+        page = result.request
+        where = request.path if request.server == page.server else request.url
+        tainted = "" if request.origin == page.origin else " (sent with Origin: null)"
         return [
-            f"Verdict: ALLOWED. A page at {request.origin} can {request.method} {request.path} "
+            f"Verdict: ALLOWED. A page at {page.origin} can {request.method} {where}{tainted} "
             f"and read the response (status {got.response.status_code})."
         ]
 
