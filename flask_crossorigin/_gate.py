@@ -82,6 +82,20 @@ def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
     return bool(origin == "null" or origin != own_origin(req.scheme, req.host))
 
 
+def browser_checks_the_answer(req: Request, environ: dict[str, Any]) -> bool:
+    """Whether a browser will run the CORS check on this request's response.
+
+    Fetch runs it only for a ``cors``-mode request to another origin. A navigation (an
+    identity provider's form POST), a ``no-cors`` fetch, a WebSocket handshake or the
+    app's own page is shown or read whatever the answer says, so an origin the policy
+    does not list is no refusal there: nothing is blocked that a log line could explain.
+    """
+    mode = environ.get("HTTP_SEC_FETCH_MODE")
+    if mode is not None and mode != "cors":
+        return False
+    return is_cross_origin(req, environ)
+
+
 def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
     """Why a refused write may be the app's own page: a proxy Flask is not told about.
 

@@ -20,7 +20,13 @@ from werkzeug.exceptions import InternalServerError, MethodNotAllowed
 
 from ._cookies import session_cookie_warning
 from ._errors import CorsConfigError
-from ._gate import is_cross_origin, is_websocket_handshake, proxy_hint, write_refusal
+from ._gate import (
+    browser_checks_the_answer,
+    is_cross_origin,
+    is_websocket_handshake,
+    proxy_hint,
+    write_refusal,
+)
 from ._http import (
     ALLOW_ORIGIN,
     ENV_ORIGIN,
@@ -326,8 +332,9 @@ class Hooks:
                 return response
             refusal = refused_origin(allowed, origin)
         if origin is not None:
-            endpoint = rule.endpoint if rule is not None else None
-            report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
+            if browser_checks_the_answer(req, environ):
+                endpoint = rule.endpoint if rule is not None else None
+                report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
             if refusal.rule is ORIGIN_CHECK_FAILED or "," in origin:
                 lines.append(NO_STORE)  # see http.from_repeated_lines
         return response

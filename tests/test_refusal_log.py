@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin import CrossOrigin, cross_origin, exempt_writes
 
 from .helpers import (
     EARTH,
@@ -215,6 +215,80 @@ def test_no_line_for_requests_that_are_not_refused(
     assert records(refusals, logging.INFO) == []
 
 
+#: Requests whose answer no browser CORS-checks, to a route that does not list their
+#: origin: the app's own page (the test client's host is localhost), a navigation and a
+#: no-cors fetch. Nothing is blocked, so nothing is logged as refused.
+UNCHECKED = {
+    "own page, Sec-Fetch-Site same-origin": (
+        "POST",
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"},
+    ),
+    "own page, no Fetch Metadata": ("POST", {"Origin": "http://localhost"}),
+    "own page, GET": ("GET", {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}),
+    "navigation from another site": (
+        "GET",
+        {"Origin": VENUS, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},
+    ),
+    "no-cors fetch from another site": (
+        "GET",
+        {"Origin": VENUS, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("method", "headers"), UNCHECKED.values(), ids=UNCHECKED.keys())
+def test_no_line_for_an_unlisted_origin_whose_answer_no_browser_checks(
+    app: Flask, refusals: pytest.LogCaptureFixture, method: str, headers: dict[str, str]
+) -> None:
+    @app.route("/logbook", methods=["GET", "POST"])
+    @cross_origin(origins=EARTH)
+    def logbook() -> str:
+        return "written"
+
+    response = app.test_client().open("/logbook", method=method, headers=headers)
+
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert records(refusals, logging.INFO) == []
+
+
+def test_an_exempt_callback_posted_by_a_navigation_is_served_without_a_refusal_line(
+    app: Flask, refusals: pytest.LogCaptureFixture
+) -> None:
+    """An identity provider's form_post: exempt from the gate, and no CORS read to refuse."""
+
+    @app.post("/sso/callback")
+    @exempt_writes
+    @cross_origin(origins=EARTH)
+    def callback() -> str:
+        return "signed in"
+
+    headers = {"Origin": VENUS, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    response = app.test_client().post("/sso/callback", headers=headers)
+
+    assert response.status_code == 200
+    assert records(refusals, logging.INFO) == []
+
+
+def test_the_same_requests_in_cors_mode_from_another_origin_are_logged(
+    app: Flask, refusals: pytest.LogCaptureFixture
+) -> None:
+    """The other side: a cors-mode read from an unlisted origin is still told."""
+
+    @app.get("/logbook")
+    @cross_origin(origins=EARTH)
+    def logbook() -> str:
+        return "written"
+
+    headers = {"Origin": VENUS, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
+    app.test_client().get("/logbook", headers=headers)
+    app.test_client().get("/logbook", headers={"Origin": VENUS})
+
+    lines = records(refusals, logging.INFO)
+    assert len(lines) == 2
+    assert all(f"origin is not allowed: {VENUS!r}" in line for line in lines)
+
+
 @pytest.mark.parametrize("kind", ["preflight", "actual"])
 def test_ten_kilobyte_origin_is_cut_short(
     client: FlaskClient, refusals: pytest.LogCaptureFixture, kind: str
@@ -352,7 +426,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DEBUG_APP = """
 from flask import Flask
-from flask_crossorigin import CrossOrigin, cross_origin
+from flask_crossorigin import CrossOrigin, cross_origin, exempt_writes
 
 app = Flask("mars")
 {before}
