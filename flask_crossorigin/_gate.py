@@ -93,7 +93,16 @@ def browser_checks_the_answer(req: Request, environ: dict[str, Any]) -> bool:
     mode = environ.get("HTTP_SEC_FETCH_MODE")
     if mode is not None and mode != "cors":
         return False
-    return is_cross_origin(req, environ)
+    site = environ.get(ENV_SEC_FETCH_SITE)
+    if site is not None:  # every current browser: no need to work out the own origin
+        return site not in SAME_ORIGIN_SITES
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        return is_cross_origin(req, environ)
+    # As is_cross_origin, from the environ (ProxyFix rewrites it): cheaper than req.host,
+    # and only a log line depends on it.
+    origin = environ.get(ENV_ORIGIN)
+    return origin == "null" or origin != own_origin(str(environ["wsgi.url_scheme"]), str(host))
 
 
 def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
