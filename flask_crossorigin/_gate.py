@@ -24,7 +24,6 @@ from ._signals import Kind, report_refusal
 
 if TYPE_CHECKING:
     from flask import Flask
-    from flask.wrappers import Request
 
 logger = logging.getLogger("flask_crossorigin")
 
@@ -62,7 +61,22 @@ def own_origin(scheme: str, host: str) -> str:
     return f"{scheme}://{host}"
 
 
-def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
+def request_origin(environ: dict[str, Any]) -> str:
+    """The origin of this request's URL, from the WSGI environ (as ``ProxyFix`` left it).
+
+    Read from the environ rather than ``request.host``: werkzeug (3.1.8+) makes the host
+    ``""`` when it holds a character it rejects, such as the underscore of a
+    docker-compose service name, which browsers accept; the app's own page would then
+    look like another origin.
+    """
+    scheme = str(environ.get("wsgi.url_scheme", "http"))
+    host = environ.get("HTTP_HOST")
+    if not host:  # HTTP/1.0 without Host: the server's name and port
+        host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return own_origin(scheme, str(host))
+
+
+def is_cross_origin(environ: dict[str, Any]) -> bool:
     """Whether a page of another origin sent this request.
 
     ``Sec-Fetch-Site`` decides where it is sent (``same-site`` is another origin: a
@@ -79,33 +93,27 @@ def is_cross_origin(req: Request, environ: dict[str, Any]) -> bool:
     origin = environ.get(ENV_ORIGIN)
     if origin is None:
         return False
-    return bool(origin == "null" or origin != own_origin(req.scheme, req.host))
+    return bool(origin == "null" or origin != request_origin(environ))
 
 
-def browser_checks_the_answer(req: Request, environ: dict[str, Any]) -> bool:
+def browser_checks_the_answer(method: str, environ: dict[str, Any]) -> bool:
     """Whether a browser will run the CORS check on this request's response.
 
     Fetch runs it only for a ``cors``-mode request to another origin. A navigation (an
-    identity provider's form POST), a ``no-cors`` fetch, a WebSocket handshake or the
-    app's own page is shown or read whatever the answer says, so an origin the policy
-    does not list is no refusal there: nothing is blocked that a log line could explain.
+    identity provider's form POST), a ``no-cors`` fetch, a WebSocket handshake (which
+    Chromium sends without ``Sec-Fetch-Mode``) or the app's own page is shown or read
+    whatever the answer says, so an origin the policy does not list is no refusal there:
+    nothing is blocked that a log line could explain.
     """
     mode = environ.get("HTTP_SEC_FETCH_MODE")
     if mode is not None and mode != "cors":
         return False
-    site = environ.get(ENV_SEC_FETCH_SITE)
-    if site is not None:  # every current browser: no need to work out the own origin
-        return site not in SAME_ORIGIN_SITES
-    host = environ.get("HTTP_HOST")
-    if host is None:
-        return is_cross_origin(req, environ)
-    # As is_cross_origin, from the environ (ProxyFix rewrites it): cheaper than req.host,
-    # and only a log line depends on it.
-    origin = environ.get(ENV_ORIGIN)
-    return origin == "null" or origin != own_origin(str(environ["wsgi.url_scheme"]), str(host))
+    if is_websocket_handshake(method, environ):
+        return False
+    return is_cross_origin(environ)
 
 
-def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
+def proxy_hint(environ: dict[str, Any]) -> str | None:
     """Why a refused write may be the app's own page: a proxy Flask is not told about.
 
     Behind a TLS-terminating proxy without ``ProxyFix``, Flask sees ``http://`` while
@@ -114,9 +122,9 @@ def proxy_hint(req: Request, environ: dict[str, Any]) -> str | None:
     """
     origin = environ.get(ENV_ORIGIN)
     # Only an https page and a request Flask sees as http can be this; most refusals stop here.
-    if origin is None or not origin.startswith("https://") or req.scheme != "http":
+    if origin is None or not origin.startswith("https://") or environ["wsgi.url_scheme"] != "http":
         return None
-    own = own_origin(req.scheme, req.host)
+    own = request_origin(environ)
     scheme, _, hostport = own.partition("://")
     other = "https" if scheme == "http" else "http"
     if origin not in (f"{other}://{hostport}", f"{other}://{hostport.rpartition(':')[0]}"):
@@ -200,7 +208,6 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
         method = "GET"
         if environ is not None:
             method = str(environ.get("REQUEST_METHOD", "GET"))  # Engine.IO polls with POST
-            scheme = str(environ.get("wsgi.url_scheme", "http"))
             host = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
             trusted = app.config.get("TRUSTED_HOSTS")
             # Under DNS rebinding the Host is the attacker's: Flask refuses it, and so do we.
@@ -208,7 +215,7 @@ def socketio_origins(app: Flask) -> Callable[..., bool]:
                 untrusted = Refusal("the request's Host is not in TRUSTED_HOSTS", host, None)
                 report_refusal(app, environ, None, Kind.WEBSOCKET, method, untrusted)
                 return False
-            if origin == own_origin(scheme, host):
+            if origin == request_origin(environ):
                 return True
         state = app.extensions.get(EXTENSION_KEY)
         defaults = state.rules.defaults if state is not None else {}

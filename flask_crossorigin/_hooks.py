@@ -47,7 +47,7 @@ from ._http import (
 )
 from ._policy import ORIGIN_CHECK_FAILED, Policy, Refusal, refused_origin
 from ._rules import Gate, RuleTable
-from ._signals import Kind, refusal_line, report_refusal
+from ._signals import Kind, refusal_line, report_refusal, request_path
 
 logger = logging.getLogger("flask_crossorigin")
 
@@ -202,7 +202,7 @@ class Hooks:
         if rule is None:
             return None  # routing failed (404, 405, redirect): no view will run
         gate, policy = rules.gate_for(rule)
-        if gate is Gate.OFF or gate is Gate.EXEMPT or not is_cross_origin(req, environ):
+        if gate is Gate.OFF or gate is Gate.EXEMPT or not is_cross_origin(environ):
             return None
         websocket = is_websocket_handshake(method, environ)
         refusal = write_refusal(policy, environ, method, websocket)
@@ -210,7 +210,7 @@ class Hooks:
             return None
         kind = Kind.WEBSOCKET if websocket else Kind.WRITE
         if not self.proxy_warned:
-            hint = proxy_hint(req, environ)
+            hint = proxy_hint(environ)
             if hint is not None:
                 self.proxy_warned = True
                 logger.warning("%s", hint)
@@ -240,8 +240,7 @@ class Hooks:
         endpoint = rule.endpoint if rule is not None else None
         report_refusal(self.app, environ, endpoint, kind, method, refusal)
         if self.app.debug:
-            path = str(environ.get("PATH_INFO", ""))
-            body = refusal_line(endpoint, kind, method, refusal, path=path)
+            body = refusal_line(endpoint, kind, method, refusal, path=request_path(environ))
         else:
             body = f"CORS {kind.value} refused: {refusal.rule} ({refusal.where})"
         response = self.answer_class(body + "\n", status=403)
@@ -332,7 +331,7 @@ class Hooks:
                 return response
             refusal = refused_origin(allowed, origin)
         if origin is not None:
-            if browser_checks_the_answer(req, environ):
+            if browser_checks_the_answer(method, environ):
                 endpoint = rule.endpoint if rule is not None else None
                 report_refusal(self.app, environ, endpoint, Kind.ACTUAL, method, refusal)
             if refusal.rule is ORIGIN_CHECK_FAILED or "," in origin:

@@ -20,6 +20,7 @@ never turns a refusal into a 500: a metrics outage must not take the API down.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import weakref
@@ -82,6 +83,15 @@ def describe_request(kind: Kind, method: str) -> str:
     return f"{method} {noun}" if len(method) <= 20 and TOKEN.fullmatch(method) else noun
 
 
+def request_path(environ: dict[str, Any]) -> str | None:
+    """The request's path as the client wrote it (``SCRIPT_NAME`` and ``PATH_INFO``, which
+    WSGI gives as latin-1 strings of UTF-8 bytes), or ``None`` when it is empty."""
+    path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+    with contextlib.suppress(UnicodeEncodeError):  # not a WSGI string: shown as it is
+        path = path.encode("latin-1").decode("utf-8", "replace")
+    return path or None
+
+
 def refusal_line(
     endpoint: str | None,
     kind: Kind,
@@ -132,7 +142,7 @@ def report_refusal(
     logged = logger.isEnabledFor(logging.INFO)
     shown = logged or app.debug
     if shown:
-        path = None if environ is None else str(environ.get("PATH_INFO", ""))
+        path = None if environ is None else request_path(environ)
         line = refusal_line(endpoint, kind, method, refusal, enforced=enforced, path=path)
         if logged:
             logger.info("%s", line)

@@ -666,6 +666,20 @@ def test_check_judges_the_cross_origin_redirect_target_never_the_302(
     ) in result.output
 
 
+def test_check_names_the_page_when_a_header_is_unexposed_after_a_cross_origin_redirect(
+    run_flask: Callable[..., Result],
+) -> None:
+    """Partly blocked after the redirect: the response is shared with the page, not 'null'."""
+    args = ("check", "/items", "--origin", LOCALHOST, "--expose", "X-Secret")
+    result = run_flask(force_https_app("*"), *args)
+
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Verdict: BLOCKED (partly). The response is shared with {LOCALHOST} "
+        "(sent with Origin: null), but JS cannot read every header it needs."
+    ) in result.output
+
+
 @pytest.mark.parametrize(
     "args",
     [("routes",), ("routes", "--json"), ("check", "/items", "--origin", LOCALHOST)],

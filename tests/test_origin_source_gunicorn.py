@@ -110,7 +110,7 @@ def test_every_worker_follows_the_database_within_ttl_and_survives_its_failure(
         write(db_path, "ALTER TABLE tenants RENAME TO tenants_moved")
         deadline = time.monotonic() + WINDOW
         failed: set[str] = set()
-        while failed != pids:
+        while not pids <= failed:
             assert time.monotonic() < deadline, f"only workers {failed} logged the failure"
             pid, allowed = ask(port, FIRST)
             assert allowed, f"worker {pid} dropped its last good set while the database failed"

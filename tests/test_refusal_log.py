@@ -233,6 +233,10 @@ UNCHECKED = {
         "GET",
         {"Origin": VENUS, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
     ),
+    "own page, docker-compose host": (
+        "POST",
+        {"Origin": "http://my_api:5000", "Host": "my_api:5000"},
+    ),
 }
 
 
@@ -267,6 +271,30 @@ def test_an_exempt_callback_posted_by_a_navigation_is_served_without_a_refusal_l
     response = app.test_client().post("/sso/callback", headers=headers)
 
     assert response.status_code == 200
+    assert records(refusals, logging.INFO) == []
+
+
+def test_a_websocket_handshake_without_fetch_metadata_has_no_read_side_line(
+    app: Flask, refusals: pytest.LogCaptureFixture
+) -> None:
+    """Chromium sends a handshake without ``Sec-Fetch-Mode``; no browser CORS-checks its
+    answer. (The gate judges handshakes; this exempt route leaves it to the view.)"""
+
+    @app.get("/stream", websocket=True)
+    @exempt_writes
+    @cross_origin(origins=EARTH)
+    def stream() -> str:
+        return "upgraded"
+
+    handshake = {
+        "Origin": VENUS,
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    app.test_client().get("/stream", base_url="ws://localhost", headers=handshake)
+
     assert records(refusals, logging.INFO) == []
 
 

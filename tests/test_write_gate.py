@@ -173,6 +173,17 @@ def test_own_origin_with_a_port_matches_the_host_header() -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("base", ["http://my_api:5000", "http://MARS.test", "http://[::1]:8080"])
+def test_own_origin_is_read_from_the_host_header_as_the_browser_wrote_it(base: str) -> None:
+    """An underscore (a docker-compose service name), upper case or an IPv6 literal: the
+    app's own form POST over http, with no Fetch Metadata, passes the gate."""
+    app = gated_app()
+    origin = base.replace("MARS", "mars")  # a browser's Origin has the host in lower case
+    response = app.test_client().post("/oxygen", base_url=base, headers={"Origin": origin})
+    assert response.status_code == 200
+    assert calls(app) == ["oxygen"]
+
+
 def test_behind_a_tls_proxy_the_own_origin_follows_proxy_fix() -> None:
     app = gated_app()
     client = app.test_client()
@@ -462,8 +473,19 @@ def test_socketio_origins_allows_own_origin_and_the_app_level_origins_and_signal
     ]
 
 
+#: (SCRIPT_NAME, PATH_INFO as WSGI gives it) -> the path the log line names.
+LOGGED_PATHS = {
+    "socket.io": (("", "/socket.io/"), "'/socket.io/'"),
+    "mounted, UTF-8": (
+        ("/mars", "/\u00fc/socket.io/".encode().decode("latin-1")),
+        "'/mars/\u00fc/socket.io/'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("where", "shown"), LOGGED_PATHS.values(), ids=LOGGED_PATHS.keys())
 def test_socketio_refusal_is_logged_once_per_request_naming_its_path(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, where: tuple[str, str], shown: str
 ) -> None:
     """Engine.IO requests reach no endpoint: the line names the path, not ``endpoint None``."""
     from flask_crossorigin import socketio_origins
@@ -475,14 +497,15 @@ def test_socketio_refusal_is_logged_once_per_request_naming_its_path(
         "wsgi.url_scheme": "http",
         "HTTP_HOST": "mars.test",
         "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/socket.io/",
+        "SCRIPT_NAME": where[0],
+        "PATH_INFO": where[1],
     }
     caplog.set_level(logging.INFO, logger="flask_crossorigin")
     assert not allowed(VENUS, environ)
     assert not allowed(VENUS, environ)  # the same request asked again: told once
 
     assert [r.getMessage() for r in caplog.records] == [
-        "CORS WebSocket handshake refused for path '/socket.io/': origin is not allowed: "
+        f"CORS WebSocket handshake refused for path {shown}: origin is not allowed: "
         f"{VENUS!r} (option origins)"
     ]
 

@@ -454,17 +454,17 @@ class Act:
         else:
             return [f"Verdict: BLOCKED. More than {MAX_REDIRECTS} redirects."]
         result.status = got.response.status_code
-        if expose and not self.check_exposed(request, got.response, expose):
-            return [
-                f"Verdict: BLOCKED (partly). The response is shared with {request.origin}, "
-                "but JS cannot read every header it needs."
-            ]
-        result.allowed = True
         # After a redirect to another origin the request's origin is "null": the verdict
         # still names the page that called fetch(), and where the response came from.
         page = result.request
         where = request.path if request.server == page.server else request.url
         tainted = "" if request.origin == page.origin else " (sent with Origin: null)"
+        if expose and not self.check_exposed(request, got.response, expose):
+            return [
+                f"Verdict: BLOCKED (partly). The response is shared with {page.origin}"
+                f"{tainted}, but JS cannot read every header it needs."
+            ]
+        result.allowed = True
         return [
             f"Verdict: ALLOWED. A page at {page.origin} can {request.method} {where}{tainted} "
             f"and read the response (status {got.response.status_code})."
