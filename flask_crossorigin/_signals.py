@@ -140,8 +140,7 @@ def report_refusal(
             return
         environ[REPORTED] = True
     logged = logger.isEnabledFor(logging.INFO)
-    shown = logged or app.debug
-    if shown:
+    if logged or app.debug:
         path = None if environ is None else request_path(environ)
         line = refusal_line(endpoint, kind, method, refusal, enforced=enforced, path=path)
         if logged:

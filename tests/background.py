@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 import pytest
 
@@ -51,13 +51,12 @@ class Command:
         self.output.close()
 
 
-class Finished:
+class Finished(NamedTuple):
     """A background command's exit status, its output (stdout and stderr), its ``{out}``."""
 
-    def __init__(self, status: int, output: str, out: Path) -> None:
-        self.status = status
-        self.output = output
-        self.out = out
+    status: int
+    output: str
+    out: Path
 
 
 class Commands:
